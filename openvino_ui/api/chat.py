@@ -1,0 +1,119 @@
+"""The chat endpoint: stream a reply from an `llm` model."""
+
+import threading
+from collections.abc import Iterator
+
+from ..generation import Delta, Finished, GenerationParams
+from ..pool import EnginePool
+from .errors import user_errors
+from .validation import bounded, pick_model, require_text
+
+ROLES = ("system", "user", "assistant")
+
+
+class ChatAPI:
+    def __init__(self, pool: EnginePool):
+        self.pool = pool
+
+    def events(
+        self,
+        message: str,
+        model: str | None,
+        system_prompt: str | None,
+        history: list[dict] | None,
+        params: dict,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[Delta | Finished]:
+        """Validate a chat request and stream its engine events (used by the API and the Chat tab)."""
+        name = pick_model(self.pool, model, "llm")
+        engine = self.pool.get(name, "llm")
+        spec = engine.spec
+        text = require_text(message, "message", spec.limits.max_input_chars)
+        messages = []
+        system = (system_prompt if system_prompt is not None else spec.system_prompt).strip()
+        if system:
+            messages.append({"role": "system", "content": system})
+        messages += _checked_history(history)
+        messages.append({"role": "user", "content": text})
+        total = sum(len(m["content"]) for m in messages)
+        if total > spec.limits.max_input_chars:
+            require_text("x" * total, "conversation", spec.limits.max_input_chars)
+        yield from self.pool.ready(name, "llm").stream(messages, generation_params(spec, params), cancel)
+
+    @user_errors
+    def chat(
+        self,
+        message: str,
+        model: str = "",
+        system_prompt: str | None = None,
+        history: list[dict] | None = None,
+        max_new_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        top_k: int | None = None,
+        repetition_penalty: float | None = None,
+        seed: int | None = None,
+    ) -> Iterator[str]:
+        """Chat with a language model; streams the reply as it grows.
+
+        Args:
+            message: the user's message (must not be empty).
+            model: an `llm` model name from `/models`; empty means the first one configured.
+            system_prompt: instructions for the assistant; None uses the model's configured one.
+            history: earlier turns, oldest first, as [{"role": "user"|"assistant", "content": str}].
+            max_new_tokens: upper bound on generated tokens (1 to the model's limit; default from models.yaml).
+            temperature: 0 for greedy decoding, up to 2 for more random text.
+            top_p: nucleus sampling mass, in (0, 1].
+            top_k: sample from the k most likely tokens; 0 disables the filter.
+            repetition_penalty: 1.0 disables it; larger values discourage repeats (0.5 to 2).
+            seed: random seed for reproducible sampling.
+
+        Returns:
+            The reply so far, each streamed value longer than the last; the final value is the whole reply.
+        """
+        params = dict(
+            max_new_tokens=max_new_tokens,
+            temperature=temperature,
+            top_p=top_p,
+            top_k=top_k,
+            repetition_penalty=repetition_penalty,
+            seed=seed,
+        )
+        reply = ""
+        for event in self.events(message, model, system_prompt, history, params):
+            if isinstance(event, Delta):
+                reply += event.text
+                yield reply
+            elif not reply:
+                yield event.text
+
+
+def generation_params(spec, values: dict) -> GenerationParams:
+    """Request values (None = the model's default) checked against the model's bounds."""
+    d, limits = spec.generation, spec.limits
+    seed = values.get("seed")
+    return GenerationParams(
+        max_new_tokens=int(
+            bounded(values.get("max_new_tokens"), d.max_new_tokens, 1, limits.max_new_tokens, "max_new_tokens")
+        ),
+        temperature=bounded(values.get("temperature"), d.temperature, 0.0, 2.0, "temperature"),
+        top_p=bounded(values.get("top_p"), d.top_p, 0.01, 1.0, "top_p"),
+        top_k=int(bounded(values.get("top_k"), d.top_k, 0, 1000, "top_k")),
+        repetition_penalty=bounded(
+            values.get("repetition_penalty"), d.repetition_penalty, 0.5, 2.0, "repetition_penalty"
+        ),
+        seed=int(seed) if seed is not None and seed >= 0 else d.seed,
+    )
+
+
+def _checked_history(history: list[dict] | None) -> list[dict]:
+    from ..errors import InvalidInput
+
+    turns = []
+    for i, turn in enumerate(history or []):
+        if not isinstance(turn, dict) or turn.get("role") not in ROLES or not isinstance(turn.get("content"), str):
+            raise InvalidInput(
+                f"history[{i}] must be {{'role': 'user' | 'assistant' | 'system', 'content': str}}; got {turn!r:.80}"
+            )
+        turns.append({"role": turn["role"], "content": turn["content"]})
+    return turns

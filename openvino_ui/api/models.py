@@ -1,0 +1,74 @@
+"""Endpoints that manage the pool: list models and devices, load and unload, statistics."""
+
+from ..pool import EnginePool
+from .errors import user_errors
+
+
+class ModelsAPI:
+    def __init__(self, pool: EnginePool):
+        self.pool = pool
+
+    @user_errors
+    def models(self) -> list[dict]:
+        """List every configured model.
+
+        Returns:
+            One dict per model: name, task, device, status (unloaded | loading | ready | failed),
+            error (why a load failed), load_time_s, model_dir, description, requests, failures,
+            last_latency_ms, avg_latency_ms, avg_ttft_ms, avg_tpot_ms, avg_tokens_per_s, generated_tokens.
+        """
+        return [info.as_dict() for info in self.pool.models()]
+
+    @user_errors
+    def devices(self) -> list[dict]:
+        """List the devices OpenVINO sees on this machine.
+
+        Returns:
+            One dict per device: name (e.g. "CPU", "GPU.0", "NPU") and full_name. AUTO and
+            HETERO:<dev>,<dev> combinations of these names are accepted wherever a device is.
+        """
+        return [d.as_dict() for d in self.pool.devices()]
+
+    @user_errors
+    def load_model(self, name: str, device: str = "") -> dict:
+        """Load a model (or move it to another device). Waits until it is ready.
+
+        Args:
+            name: a model name from `/models`.
+            device: e.g. "CPU", "GPU", "NPU", "AUTO"; empty means the device set in models.yaml.
+
+        Returns:
+            The model's entry as in `/models`, with status "ready".
+        """
+        return self.pool.load(name, device or None).as_dict()
+
+    @user_errors
+    def unload_model(self, name: str) -> dict:
+        """Unload a model and free its memory (a request in flight finishes first).
+
+        Args:
+            name: a model name from `/models`.
+
+        Returns:
+            The model's entry as in `/models`, with status "unloaded".
+        """
+        return self.pool.unload(name).as_dict()
+
+    @user_errors
+    def stats(self, name: str = "") -> list[dict]:
+        """Request statistics per model and device since the server started.
+
+        Args:
+            name: one model's name; empty means every model.
+
+        Returns:
+            One dict per (model, device) pair: name, task, device, requests, failures,
+            last_latency_ms, avg_latency_ms, avg_ttft_ms, avg_tpot_ms, avg_tokens_per_s, generated_tokens.
+        """
+        names = [name] if name else self.pool.names()
+        rows = []
+        for model in names:
+            engine = self.pool.get(model)
+            for device, snapshot in engine.stats_by_device().items():
+                rows.append({"name": model, "task": engine.spec.task, "device": device, **snapshot.as_dict()})
+        return rows

@@ -1,0 +1,113 @@
+"""Command line: `openvino-ui serve`, `openvino-ui prepare`, `openvino-ui bench`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from .errors import ConfigError
+
+log = logging.getLogger("openvino_ui")
+
+
+def _add_serve(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run the web app and its API")
+    p.add_argument("--config", default=os.environ.get("OPENVINO_UI_CONFIG", "models.yaml"),
+                   help="models.yaml to serve (default: %(default)s)")
+    p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME"),
+                   help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+                   help="port (default: %(default)s)")
+    p.add_argument("--share", action="store_true", help="create a public gradio.live link")
+    p.add_argument("--root-path", default=os.environ.get("GRADIO_ROOT_PATH"),
+                   help="URL prefix when served behind a reverse proxy")
+    p.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
+    p.add_argument("--max-file-size", default="200mb", help="largest upload accepted (default: %(default)s)")
+    p.add_argument("--concurrency", type=int, default=16,
+                   help="requests the queue runs at once across all models (default: %(default)s)")
+    p.add_argument("--title", default="openvino-ui", help="page title")
+    p.add_argument("--no-prepare", action="store_true",
+                   help="do not convert missing models before starting; name the command instead")
+    p.add_argument("--inbrowser", action="store_true", help="open a browser tab")
+    p.set_defaults(func=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .pool import EnginePool
+    from .ui import CSS, build_app
+
+    config = load_config(args.config)
+    missing = [n for n, s in config.models.items() if s.path is not None and not s.path.exists()]
+    if missing:
+        _prepare_missing(config, missing, args.no_prepare)
+    pool = EnginePool(config)
+    for problem in pool.preload():
+        log.warning("preload: %s", problem)
+    demo = build_app(pool, title=args.title)
+    auth = tuple(args.auth.split(":", 1)) if args.auth else None
+    demo.queue(default_concurrency_limit=args.concurrency)
+    demo.launch(
+        server_name=args.host,
+        server_port=args.port,
+        share=args.share,
+        root_path=args.root_path,
+        auth=auth,
+        max_file_size=args.max_file_size,
+        inbrowser=args.inbrowser,
+        css=CSS,
+    )
+    return 0
+
+
+def _prepare_missing(config, missing: list[str], disabled: bool) -> None:
+    names = " ".join(missing)
+    command = f"openvino-ui prepare --config {config.path} {names}"
+    if disabled:
+        log.warning("models not prepared yet: %s; run `%s`", names, command)
+        return
+    try:
+        from .prepare import prepare_models
+    except ImportError:
+        log.warning("models not prepared yet: %s; run `%s`", names, command)
+        return
+    prepare_models(config, missing)
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("OPENVINO_UI_LOG", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="openvino-ui", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_serve(sub)
+    try:
+        from .prepare.cli import add_prepare_parser
+    except ImportError:
+        pass
+    else:
+        add_prepare_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _configure_logging()
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) in the configuration; nothing was started.", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

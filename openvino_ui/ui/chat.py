@@ -1,0 +1,132 @@
+"""The Chat tab: streaming chat with an `llm` model, Stop, Clear, system prompt, sampling controls."""
+
+from typing import Any
+
+import gradio as gr
+
+from ..api import API
+from ..api.errors import as_gradio_error
+from ..generation import Delta
+from .common import GLUE, SessionCancels, generation_readout, model_dropdown
+
+
+def _text_of(content: Any) -> str:
+    """Chatbot message content as plain text (Gradio may hand it back as a list of parts)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
+    return str(content or "")
+
+
+def _plain_history(history: list[Any] | None) -> list[dict[str, str]]:
+    turns = []
+    for msg in history or []:
+        role = msg.get("role") if isinstance(msg, dict) else getattr(msg, "role", None)
+        content = msg.get("content") if isinstance(msg, dict) else getattr(msg, "content", "")
+        text = _text_of(content)
+        if role in ("user", "assistant") and text:
+            turns.append({"role": role, "content": text})
+    return turns
+
+
+def build_chat_tab(api: API) -> None:
+    pool = api.pool
+    names = pool.names("llm")
+    first = pool.get(names[0]).spec if names else None
+    gen = first.generation if first else None
+    limit = first.limits.max_new_tokens if first else 4096
+    cancels = SessionCancels()
+
+    with gr.Row():
+        model = model_dropdown(pool, "llm")
+    chatbot = gr.Chatbot(label="Conversation", height=420, elem_id="chat-history")
+    with gr.Row():
+        message = gr.Textbox(
+            placeholder="Type a message and press Enter",
+            show_label=False,
+            scale=6,
+            elem_id="chat-input",
+            autofocus=True,
+        )
+        send = gr.Button("Send", variant="primary", scale=1, elem_id="chat-send")
+        stop = gr.Button("Stop", variant="stop", scale=1, elem_id="chat-stop")
+        clear = gr.Button("Clear", scale=1, elem_id="chat-clear")
+    readout = gr.Markdown("", elem_id="chat-readout")
+    with gr.Accordion("Settings", open=False):
+        system_prompt = gr.Textbox(
+            label="System prompt", value=first.system_prompt if first else "", lines=2
+        )
+        with gr.Row():
+            max_new_tokens = gr.Slider(
+                1, limit, value=gen.max_new_tokens if gen else 512, step=1, label="Max new tokens"
+            )
+            temperature = gr.Slider(
+                0.0, 2.0, value=gen.temperature if gen else 0.7, step=0.05, label="Temperature (0 = greedy)"
+            )
+            top_p = gr.Slider(0.01, 1.0, value=gen.top_p if gen else 0.95, step=0.01, label="Top-p")
+        with gr.Row():
+            top_k = gr.Slider(0, 200, value=gen.top_k if gen else 50, step=1, label="Top-k (0 = off)")
+            repetition_penalty = gr.Slider(
+                0.5, 2.0, value=gen.repetition_penalty if gen else 1.1, step=0.05, label="Repetition penalty"
+            )
+            seed = gr.Number(value=-1, precision=0, label="Seed (-1 = random)")
+
+    pending = gr.State("")
+
+    def take_message(text: str, history: list[Any] | None) -> tuple[str, list[Any], str]:
+        if not (text or "").strip():
+            raise gr.Error("The message is empty; type some text first.", title="Invalid input")
+        return "", (history or []) + [{"role": "user", "content": text}], text
+
+    def respond(
+        text: str,
+        history: list[Any] | None,
+        model_name: str,
+        system: str,
+        max_new: float,
+        temp: float,
+        p: float,
+        k: float,
+        rep: float,
+        seed_value: float | None,
+        request: gr.Request,
+    ) -> Any:
+        turns = _plain_history(history)
+        prior = turns[:-1] if turns and turns[-1]["role"] == "user" else turns
+        params = dict(
+            max_new_tokens=int(max_new),
+            temperature=temp,
+            top_p=p,
+            top_k=int(k),
+            repetition_penalty=rep,
+            seed=None if seed_value is None or seed_value < 0 else int(seed_value),
+        )
+        cancel = cancels.begin(request.session_hash if request else None)
+        shown = list(history or []) + [{"role": "assistant", "content": ""}]
+        reply = ""
+        try:
+            for event in api.chat.events(text, model_name, system, prior, params, cancel):
+                if isinstance(event, Delta):
+                    reply += event.text
+                    shown[-1] = {"role": "assistant", "content": reply}
+                    yield shown, "generating…"
+                else:
+                    shown[-1] = {"role": "assistant", "content": event.text or reply}
+                    yield shown, generation_readout(event.metrics, event.device, event.stopped)
+        except Exception as exc:
+            raise as_gradio_error(exc) from exc
+
+    def stop_stream(request: gr.Request) -> None:
+        cancels.cancel(request.session_hash if request else None)
+
+    inputs = [pending, chatbot, model, system_prompt, max_new_tokens, temperature, top_p, top_k]
+    inputs += [repetition_penalty, seed]
+    events = []
+    for trigger in (message.submit, send.click):
+        step = trigger(take_message, [message, chatbot], [message, chatbot, pending], **GLUE)
+        events.append(step.then(respond, inputs, [chatbot, readout], concurrency_limit=None, **GLUE))
+    stop.click(stop_stream, None, None, cancels=events, queue=False, **GLUE)
+    clear.click(lambda: ([], "", ""), None, [chatbot, readout, message], queue=False, **GLUE)

@@ -1,0 +1,105 @@
+"""The Models tab: every configured model with its status and statistics; load, unload, devices."""
+
+from typing import Any
+
+import gradio as gr
+
+from ..api import API
+from ..api.errors import as_gradio_error
+from ..devices import device_choices
+from .common import GLUE
+
+COLUMNS = [
+    "name",
+    "task",
+    "device",
+    "status",
+    "requests",
+    "failures",
+    "avg latency (ms)",
+    "avg tok/s",
+    "load time (s)",
+    "error",
+]
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def models_table(api: API) -> list[list[Any]]:
+    rows = []
+    for info in api.pool.models():
+        s = info.stats
+        rows.append(
+            [
+                info.name,
+                info.task,
+                info.device,
+                info.status,
+                s.requests,
+                s.failures,
+                _fmt(s.avg_latency_ms),
+                _fmt(s.avg_tokens_per_s),
+                _fmt(info.load_time_s, 2),
+                info.error or "",
+            ]
+        )
+    return rows
+
+
+def devices_markdown(api: API) -> str:
+    try:
+        devices = api.pool.devices()
+    except Exception as exc:  # a broken plugin should not take the tab down
+        return f"Devices: could not query OpenVINO ({exc})."
+    listed = ", ".join(f"**{d.name}** ({d.full_name})" for d in devices) or "none"
+    return f"Devices OpenVINO sees: {listed}. AUTO picks among them."
+
+
+def build_models_tab(api: API) -> None:
+    pool = api.pool
+    names = pool.names()
+    try:
+        available = pool.available_devices()
+    except Exception:  # shown in the devices line instead
+        available = []
+    gr.Markdown(devices_markdown(api), elem_id="models-devices")
+    table = gr.Dataframe(
+        value=models_table(api),
+        headers=COLUMNS,
+        interactive=False,
+        wrap=True,
+        elem_id="models-table",
+        label="Models",
+    )
+    with gr.Row():
+        name = gr.Dropdown(names, value=names[0] if names else None, label="Model", elem_id="models-name")
+        device = gr.Dropdown(
+            [("as configured", "")] + [(d, d) for d in device_choices(available)],
+            value="",
+            label="Device",
+            elem_id="models-device",
+        )
+        load = gr.Button("Load", variant="primary", elem_id="models-load")
+        unload = gr.Button("Unload", elem_id="models-unload")
+        refresh = gr.Button("Refresh", elem_id="models-refresh")
+    status = gr.Markdown("", elem_id="models-status")
+
+    def do_load(model: str, target: str) -> tuple[list[list[Any]], str]:
+        try:
+            info = api.models.load_model(model, target or "")
+        except Exception as exc:
+            gr.Warning(str(as_gradio_error(exc).message))
+            return models_table(api), f"**{model}** failed to load: see the error column."
+        return models_table(api), f"**{info['name']}** is ready on {info['device']} ({info['load_time_s']:.2f} s)."
+
+    def do_unload(model: str) -> tuple[list[list[Any]], str]:
+        info = api.models.unload_model(model)
+        return models_table(api), f"**{info['name']}** unloaded."
+
+    load.click(do_load, [name, device], [table, status], concurrency_limit=None, **GLUE)
+    unload.click(do_unload, [name], [table, status], concurrency_limit=None, **GLUE)
+    refresh.click(lambda: models_table(api), None, table, queue=False, **GLUE)
+    timer = gr.Timer(3.0)
+    timer.tick(lambda: models_table(api), None, table, queue=False, show_progress="hidden", **GLUE)

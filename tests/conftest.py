@@ -1,0 +1,98 @@
+"""Shared test harness: tiny fixture models (built locally, cached), a config that serves them, the
+engine pool, and the app launched in-process on a free port with a gradio_client on it."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+# The models the test app serves: name -> (fixture that provides the folder, models.yaml entry).
+# Each task adds its entries here; fixtures are built once and cached (openvino_ui.fixtures).
+TEST_MODELS: dict[str, tuple[str | None, dict[str, Any]]] = {
+    "tiny-chat": (
+        "tiny-llm",
+        {
+            "task": "llm",
+            "description": "tiny trained test model",
+            "generation": {"max_new_tokens": 64, "temperature": 0.0},
+            # high enough that the endless prompt streams for a minute: Stop tests need time
+            "limits": {"max_new_tokens": 100000},
+        },
+    ),
+    "missing-chat": (None, {"task": "llm", "path": "does-not-exist"}),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_test_config(folder: Path, models: dict[str, tuple[str | None, dict[str, Any]]] | None = None) -> Path:
+    """Write a models.yaml serving `models` (default TEST_MODELS), building fixtures as needed."""
+    from openvino_ui.fixtures import fixture_path
+
+    entries = {}
+    for name, (fixture, entry) in (models or TEST_MODELS).items():
+        entry = dict(entry)
+        if fixture is not None:
+            entry["path"] = str(fixture_path(fixture))
+        entries[name] = entry
+    path = folder / "models.yaml"
+    path.write_text(yaml.safe_dump({"defaults": {"cache_dir": None}, "models": entries}, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="session")
+def test_config_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_test_config(tmp_path_factory.mktemp("config"))
+
+
+@pytest.fixture(scope="session")
+def served_app(test_config_path: Path) -> Any:
+    """The whole app, launched in-process on a free port: .url, .pool, .demo."""
+    from openvino_ui.config import load_config
+    from openvino_ui.pool import EnginePool
+    from openvino_ui.ui import CSS, build_app
+
+    pool = EnginePool(load_config(test_config_path))
+    demo = build_app(pool)
+    demo.queue(default_concurrency_limit=16)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", pool=pool, demo=demo)
+    demo.close()
+    pool.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(served_app: Any) -> str:
+    return served_app.url
+
+
+@pytest.fixture(scope="session")
+def client(app_url: str) -> Any:
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI no test may be skipped: a skip there means a missing dependency, so fail the run."""
+    if os.environ.get("CI", "").lower() not in ("1", "true", "yes"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped and exitstatus == 0:
+        reporter.write_line(f"CI: {skipped} test(s) were skipped; every test must run in CI.", red=True)
+        session.exitstatus = 1
