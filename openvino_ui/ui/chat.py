@@ -1,5 +1,6 @@
 """The Chat tab: streaming chat with an `llm` model, Stop, Clear, system prompt, sampling controls."""
 
+import time
 from typing import Any
 
 import gradio as gr
@@ -8,6 +9,8 @@ from ..api import API
 from ..api.errors import as_gradio_error
 from ..generation import Delta
 from .common import GLUE, SessionCancels, generation_readout, model_dropdown
+
+UPDATES_PER_S = 20
 
 
 def _text_of(content: Any) -> str:
@@ -55,13 +58,14 @@ def build_chat_tab(api: API) -> None:
         stop = gr.Button("Stop", variant="stop", scale=1, elem_id="chat-stop")
         clear = gr.Button("Clear", scale=1, elem_id="chat-clear")
     readout = gr.Markdown("", elem_id="chat-readout")
-    with gr.Accordion("Settings", open=False):
+    with gr.Accordion("Settings", open=False, elem_id="chat-settings"):
         system_prompt = gr.Textbox(
             label="System prompt", value=first.system_prompt if first else "", lines=2
         )
         with gr.Row():
             max_new_tokens = gr.Slider(
-                1, limit, value=gen.max_new_tokens if gen else 512, step=1, label="Max new tokens"
+                1, limit, value=gen.max_new_tokens if gen else 512, step=1, label="Max new tokens",
+                elem_id="chat-max-new-tokens",
             )
             temperature = gr.Slider(
                 0.0, 2.0, value=gen.temperature if gen else 0.7, step=0.05, label="Temperature (0 = greedy)"
@@ -107,12 +111,18 @@ def build_chat_tab(api: API) -> None:
         cancel = cancels.begin(request.session_hash if request else None)
         shown = list(history or []) + [{"role": "assistant", "content": ""}]
         reply = ""
+        last_update = 0.0
         try:
             for event in api.chat.events(text, model_name, system, prior, params, cancel):
                 if isinstance(event, Delta):
                     reply += event.text
-                    shown[-1] = {"role": "assistant", "content": reply}
-                    yield shown, "generating…"
+                    # A fast model makes hundreds of tokens a second; re-rendering the chat that
+                    # often floods the browser, so the page gets at most UPDATES_PER_S updates.
+                    now = time.monotonic()
+                    if now - last_update >= 1 / UPDATES_PER_S:
+                        last_update = now
+                        shown[-1] = {"role": "assistant", "content": reply}
+                        yield shown, "generating…"
                 else:
                     shown[-1] = {"role": "assistant", "content": event.text or reply}
                     yield shown, generation_readout(event.metrics, event.device, event.stopped)
@@ -124,9 +134,10 @@ def build_chat_tab(api: API) -> None:
 
     inputs = [pending, chatbot, model, system_prompt, max_new_tokens, temperature, top_p, top_k]
     inputs += [repetition_penalty, seed]
-    events = []
     for trigger in (message.submit, send.click):
         step = trigger(take_message, [message, chatbot], [message, chatbot, pending], **GLUE)
-        events.append(step.then(respond, inputs, [chatbot, readout], concurrency_limit=None, **GLUE))
-    stop.click(stop_stream, None, None, cancels=events, queue=False, **GLUE)
+        step.then(respond, inputs, [chatbot, readout], concurrency_limit=None, **GLUE)
+    # Stop sets this session's cancel flag: the engine ends generation at the next token and the
+    # handler still yields its final readout. (Cancelling the Gradio event instead would drop it.)
+    stop.click(stop_stream, None, None, queue=False, **GLUE)
     clear.click(lambda: ([], "", ""), None, [chatbot, readout, message], queue=False, **GLUE)
