@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -44,6 +45,7 @@ class EnginePool:
         self.config = config
         self._core = core
         self._core_lock = threading.Lock()
+        self._stop = threading.Event()
         self._engines: dict[str, Engine] = {
             name: engine_factory(name, spec, self) for name, spec in config.models.items()
         }
@@ -92,10 +94,12 @@ class EnginePool:
     def ready(self, name: str, task: str | tuple[str, ...] | None = None) -> Engine:
         """The engine called `name`, loaded on its device if it was not (concurrent callers load once)."""
         engine = self.get(name, task)
+        self.evict_idle()
         if engine.state is not State.READY:
             if engine.state is State.UNLOADED:
                 check_device_available(engine.device, self.available_devices())
             engine.ensure_ready()
+            self._enforce_max_loaded(keep=engine)
         return engine
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -107,7 +111,47 @@ class EnginePool:
             raise InvalidInput(f"Bad device: {problem}.")
         target = check_device_available(device or engine.spec.device, self.available_devices())
         engine.load(target)
+        self._enforce_max_loaded(keep=engine)
         return engine.info()
+
+    def evict_idle(self) -> list[str]:
+        """Unload models idle for longer than defaults.idle_unload_s; return their names."""
+        ttl = self.config.defaults.idle_unload_s
+        if ttl is None:
+            return []
+        now = time.monotonic()
+        evicted = []
+        for name, engine in self._engines.items():
+            if engine.state is State.READY and not engine.is_busy() and now - engine.last_used > ttl:
+                engine.unload()
+                evicted.append(name)
+                log.info("unloaded %s after %.0f s idle", name, now - engine.last_used)
+        return evicted
+
+    def start_idle_unloader(self, interval_s: float = 10.0) -> None:
+        """Check for idle models every `interval_s` in a daemon thread (only if idle_unload_s is set)."""
+        if self.config.defaults.idle_unload_s is None or self._stop.is_set():
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(interval_s):
+                try:
+                    self.evict_idle()
+                except Exception:  # keep the housekeeping alive; the next round retries
+                    log.exception("idle unloading failed")
+
+        threading.Thread(target=loop, name="idle-unloader", daemon=True).start()
+
+    def _enforce_max_loaded(self, keep: Engine) -> None:
+        """Unload least recently used idle models until at most max_loaded_models are loaded."""
+        limit = self.config.defaults.max_loaded_models
+        if limit is None:
+            return
+        loaded = [e for e in self._engines.values() if e.state is State.READY]
+        idle = sorted((e for e in loaded if e is not keep and not e.is_busy()), key=lambda e: e.last_used)
+        for engine in idle[: max(0, len(loaded) - limit)]:
+            log.info("unloading %s: more than %d models loaded (max_loaded_models)", engine.name, limit)
+            engine.unload()
 
     def unload(self, name: str) -> ModelInfo:
         engine = self.get(name)
@@ -126,6 +170,7 @@ class EnginePool:
         return problems
 
     def close(self) -> None:
+        self._stop.set()
         for engine in self._engines.values():
             if engine.state is State.READY:
                 engine.unload()

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,7 +23,7 @@ from ..stats import GenerationMetrics, StatsRecorder, StatsSnapshot
 log = logging.getLogger(__name__)
 
 
-class State(str, Enum):
+class State(StrEnum):
     UNLOADED = "unloaded"
     LOADING = "loading"
     READY = "ready"
@@ -77,6 +77,7 @@ class Engine:
         self.error: str | None = None
         self.load_time_s: float | None = None
         self._pipeline: Any = None
+        self.last_used = time.monotonic()  # for idle and least-recently-used unloading
         self._load_lock = threading.Lock()  # one load at a time; concurrent callers share its result
         self._request_lock = threading.Lock()  # one request at a time per pipeline
         self._stats: dict[str, StatsRecorder] = {}
@@ -125,9 +126,14 @@ class Engine:
                 raise ModelLoadFailed(self.name, device, reason) from exc
             with self._request_lock:
                 self._pipeline = pipeline
+                self.last_used = time.monotonic()
                 self.load_time_s = time.perf_counter() - started
                 self.state = State.READY
             log.info("loaded %s on %s in %.2f s", self.name, device, self.load_time_s)
+
+    def is_busy(self) -> bool:
+        """True while a request (or a stream) holds the pipeline."""
+        return self._request_lock.locked()
 
     def unload(self) -> None:
         """Release the pipeline once the request in flight (if any) has finished."""
@@ -156,6 +162,7 @@ class Engine:
         self.ensure_ready()
         with self._acquire_request_lock():
             pipeline, device = self._pipeline, self.device
+            self.last_used = time.monotonic()
             if pipeline is None:
                 raise ModelNotReady(f"Model {self.name!r} was unloaded; load it again on the Models tab.")
             started = time.perf_counter()

@@ -59,12 +59,14 @@ def build_chat_tab(api: API) -> None:
         clear = gr.Button("Clear", scale=1, elem_id="chat-clear")
     readout = gr.Markdown("", elem_id="chat-readout")
     with gr.Accordion("Settings", open=False, elem_id="chat-settings"):
-        system_prompt = gr.Textbox(
-            label="System prompt", value=first.system_prompt if first else "", lines=2
-        )
+        system_prompt = gr.Textbox(label="System prompt", value=first.system_prompt if first else "", lines=2)
         with gr.Row():
             max_new_tokens = gr.Slider(
-                1, limit, value=gen.max_new_tokens if gen else 512, step=1, label="Max new tokens",
+                1,
+                limit,
+                value=gen.max_new_tokens if gen else 512,
+                step=1,
+                label="Max new tokens",
                 elem_id="chat-max-new-tokens",
             )
             temperature = gr.Slider(
@@ -134,6 +136,27 @@ def build_chat_tab(api: API) -> None:
 
     inputs = [pending, chatbot, model, system_prompt, max_new_tokens, temperature, top_p, top_k]
     inputs += [repetition_penalty, seed]
+    def model_defaults(model_name: str) -> tuple[Any, ...]:
+        """Each model brings its own defaults and bounds from models.yaml."""
+        spec = pool.get(model_name, "llm").spec
+        g = spec.generation
+        return (
+            spec.system_prompt,
+            gr.Slider(maximum=spec.limits.max_new_tokens, value=g.max_new_tokens),
+            g.temperature,
+            g.top_p,
+            g.top_k,
+            g.repetition_penalty,
+            -1 if g.seed is None else g.seed,
+        )
+
+    model.change(
+        model_defaults,
+        model,
+        [system_prompt, max_new_tokens, temperature, top_p, top_k, repetition_penalty, seed],
+        queue=False,
+        **GLUE,
+    )
     for trigger in (message.submit, send.click):
         step = trigger(take_message, [message, chatbot], [message, chatbot, pending], **GLUE)
         step.then(respond, inputs, [chatbot, readout], concurrency_limit=None, **GLUE)

@@ -121,7 +121,9 @@ def test_stats_are_kept_per_device():
 
 def test_preload_reports_problems_and_goes_on():
     FakeEngine.fail_with = "broken"
-    pool = fake_pool("models:\n  a: {task: llm, path: x, preload: true}\n  b: {task: llm, path: y, preload: true}\n")
+    pool = fake_pool(
+        "models:\n  a: {task: llm, path: x, preload: true}\n  b: {task: llm, path: y, preload: true}\n"
+    )
     problems = pool.preload()
     assert len(problems) == 2 and all("broken" in p for p in problems)
 
@@ -129,3 +131,35 @@ def test_preload_reports_problems_and_goes_on():
 def test_cache_dir_becomes_an_openvino_property():
     pool = fake_pool()
     assert pool.properties_for(pool.get("a").spec)["CACHE_DIR"] == "/tmp/.cache/openvino"
+
+
+def test_idle_models_are_unloaded_after_the_ttl():
+    pool = fake_pool(
+        "defaults: {idle_unload_s: 0.2}\nmodels:\n  a: {task: llm, path: x}\n  b: {task: llm, path: y}\n"
+    )
+    pool.ready("a").work()
+    time.sleep(0.3)
+    pool.ready("b").work()  # any use of the pool looks for idle models first
+    assert pool.info("a").status == "unloaded" and pool.info("b").status == "ready"
+
+
+def test_max_loaded_models_unloads_the_least_recently_used():
+    yaml_text = "defaults: {max_loaded_models: 2}\nmodels:\n  a: {task: llm, path: x}\n"
+    yaml_text += "  b: {task: llm, path: y}\n  c: {task: llm, path: z}\n"
+    pool = fake_pool(yaml_text)
+    pool.ready("a").work()
+    pool.ready("b").work()
+    pool.get("a").work()  # a is now more recent than b
+    pool.ready("c").work()
+    assert [m.status for m in pool.models()] == ["ready", "unloaded", "ready"]
+
+
+def test_idle_unloader_thread_unloads_without_any_request():
+    pool = fake_pool("defaults: {idle_unload_s: 0.1}\nmodels:\n  a: {task: llm, path: x}\n")
+    pool.ready("a").work()
+    pool.start_idle_unloader(interval_s=0.05)
+    deadline = time.time() + 5
+    while pool.info("a").status == "ready" and time.time() < deadline:
+        time.sleep(0.05)
+    pool.close()
+    assert pool.info("a").status == "unloaded"
