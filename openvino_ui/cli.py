@@ -47,6 +47,7 @@ def _serve(args: argparse.Namespace) -> int:
     pool = EnginePool(config)
     for problem in pool.preload():
         log.warning("preload: %s", problem)
+    pool.start_idle_unloader()
     demo = build_app(pool, title=args.title)
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
     demo.queue(default_concurrency_limit=args.concurrency)
@@ -94,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_prepare_parser(sub)
+    try:
+        from .bench.cli import add_bench_parser
+    except ImportError:
+        pass
+    else:
+        add_bench_parser(sub)
     return parser
 
 

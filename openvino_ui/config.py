@@ -47,7 +47,15 @@ PYPI_RECIPES = (
     "kokoro-82m",
 )
 # Tiny models trained or built locally in seconds (tests, and the offline vision demo).
-FIXTURES = ("tiny-llm", "tiny-vlm", "tiny-embedding", "tiny-reranker", "tiny-whisper", "tiny-speecht5")
+FIXTURES = (
+    "tiny-llm",
+    "tiny-vlm",
+    "tiny-embedding",
+    "tiny-reranker",
+    "tiny-whisper",
+    "tiny-whisper-en",
+    "tiny-speecht5",
+)
 
 
 class Strict(BaseModel):
@@ -107,6 +115,10 @@ class Defaults(Strict):
     cache_dir: Path | None = Path(".cache/openvino")
     # How long a request waits for a busy model before it is told to try again.
     queue_timeout_s: float = Field(default=300.0, gt=0)
+    # Memory control: unload a model unused for this long (None: never), and keep at most this
+    # many models loaded, unloading the least recently used one first (None: no limit).
+    idle_unload_s: float | None = Field(default=None, gt=0)
+    max_loaded_models: int | None = Field(default=None, ge=1)
 
     @field_validator("device")
     @classmethod
@@ -242,9 +254,7 @@ def _checked_device(value: str) -> str:
 def _checked_properties(value: dict[str, PropertyValue]) -> dict[str, PropertyValue]:
     for key in value:
         if not PROPERTY_PATTERN.match(key):
-            raise ValueError(
-                f"OpenVINO property {key!r} must be an upper-case name such as PERFORMANCE_HINT"
-            )
+            raise ValueError(f"OpenVINO property {key!r} must be an upper-case name such as PERFORMANCE_HINT")
     return value
 
 
@@ -277,8 +287,10 @@ def _format_errors(where: str, error: ValidationError, tag: str | None = None) -
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key (check its spelling; see the comments in models.yaml)"
-        elif "input" in item and item["type"] not in ("missing", "union_tag_invalid") and not isinstance(
-            item["input"], dict
+        elif (
+            "input" in item
+            and item["type"] not in ("missing", "union_tag_invalid")
+            and not isinstance(item["input"], dict)
         ):
             message += f" (got {item['input']!r})"
         lines.append(f"{where}: key {key!r}: {message}")
@@ -323,7 +335,9 @@ def parse_config(text: str, path: Path) -> AppConfig:
             problems.append(f"{here}: key 'task' is missing; use one of {', '.join(TASKS)}")
             continue
         if entry["task"] not in TASKS:
-            problems.append(f"{here}: key 'task': unknown task {entry['task']!r}; use one of {', '.join(TASKS)}")
+            problems.append(
+                f"{here}: key 'task': unknown task {entry['task']!r}; use one of {', '.join(TASKS)}"
+            )
             continue
         try:
             spec = _MODEL_ADAPTER.validate_python(entry)
@@ -350,7 +364,6 @@ def parse_config(text: str, path: Path) -> AppConfig:
 
 def config_names(models: dict[str, Any], task: str) -> str:
     return ", ".join(n for n, s in models.items() if s.task == task) or "none is configured"
-
 
 
 def _entry_problems(spec: Any) -> list[str]:

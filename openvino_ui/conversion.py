@@ -35,7 +35,9 @@ def lift_optimum_caps() -> None:
             obj.MAX_TRANSFORMERS_VERSION = None
 
 
-def optimum_cli_export(src: Path, dst: Path, task: str, weight_format: str | None = None, *extra: str) -> None:
+def optimum_cli_export(
+    src: Path, dst: Path, task: str, weight_format: str | None = None, *extra: str
+) -> None:
     """Run `optimum-cli export openvino` in this process (with the caps lifted).
 
     The CLI, unlike `main_export(ov_config=...)`, really compresses weights to int8/int4.

@@ -42,6 +42,13 @@ extras="convert"
 [ "$want_test" = 1 ] && extras="$extras,test"
 [ "$want_bench" = 1 ] && extras="$extras,bench"
 
+if [ "$want_bench" = 1 ]; then
+  # The llama.cpp peer, compiled for this CPU (GGML_NATIVE) from the sdist: ~30 min on 2 cores.
+  # torch is pinned in the same command so that nothing pulls a CUDA build.
+  echo "== building llama-cpp-python (llama.cpp peer of openvino-ui bench)"
+  CMAKE_ARGS="-DGGML_NATIVE=ON" "${pip[@]}" install --no-binary llama-cpp-python \
+    "llama-cpp-python==0.3.36" "torch==2.13.0"
+fi
 echo "== pip install (extras: $extras)"
 # torch first and pinned: this is the CPU build; an unpinned torch pulls a multi-GB CUDA build.
 "${pip[@]}" install "torch==2.13.0"

@@ -29,6 +29,27 @@ TEST_MODELS: dict[str, tuple[str | None, dict[str, Any]]] = {
         },
     ),
     "missing-chat": (None, {"task": "llm", "path": "does-not-exist"}),
+    # random Whisper / SpeechT5: outputs are gibberish or noise, tests check types and shapes
+    "tiny-asr": ("tiny-whisper", {"task": "asr", "max_new_tokens": 12, "max_audio_s": 90}),
+    "tiny-asr-en": ("tiny-whisper-en", {"task": "asr", "max_new_tokens": 12, "max_audio_s": 90}),
+    "tiny-tts": ("tiny-speecht5", {"task": "tts", "max_chars": 400}),
+    # trained: names the colour of a solid red/green/blue image (asserted); small limits for the error tests
+    "tiny-vision": (
+        "tiny-vlm",
+        {
+            "task": "vlm",
+            "description": "Demo only: names the colour of a solid red, green or blue image.",
+            "generation": {"max_new_tokens": 16, "temperature": 0.0},
+            "max_image_side": 448,
+        },
+    ),
+    # random BERT (unit-norm vectors, meaningless similarities) and a trained cross-encoder
+    "tiny-embed": ("tiny-embedding", {"task": "embedding", "max_texts": 8}),
+    "tiny-rerank": ("tiny-reranker", {"task": "rerank", "max_documents": 8, "top_n": 3}),
+    "tiny-bi-rerank": (
+        None,
+        {"task": "rerank", "method": "bi_encoder", "embedding_model": "tiny-embed", "max_documents": 8},
+    ),
 }
 
 
@@ -58,21 +79,32 @@ def test_config_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_test_config(tmp_path_factory.mktemp("config"))
 
 
-@pytest.fixture(scope="session")
-def served_app(test_config_path: Path) -> Any:
-    """The whole app, launched in-process on a free port: .url, .pool, .demo."""
+def launch_app(config_path: Path) -> SimpleNamespace:
+    """Launch the whole app in-process on a free port for `config_path`: .url, .pool, .demo.
+    Close it with close_app()."""
     from openvino_ui.config import load_config
     from openvino_ui.pool import EnginePool
     from openvino_ui.ui import CSS, build_app
 
-    pool = EnginePool(load_config(test_config_path))
+    pool = EnginePool(load_config(config_path))
     demo = build_app(pool)
     demo.queue(default_concurrency_limit=16)
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
-    yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", pool=pool, demo=demo)
-    demo.close()
-    pool.close()
+    return SimpleNamespace(url=f"http://127.0.0.1:{port}/", pool=pool, demo=demo)
+
+
+def close_app(app: SimpleNamespace) -> None:
+    app.demo.close()
+    app.pool.close()
+
+
+@pytest.fixture(scope="session")
+def served_app(test_config_path: Path) -> Any:
+    """The whole app, launched in-process on a free port: .url, .pool, .demo."""
+    app = launch_app(test_config_path)
+    yield app
+    close_app(app)
 
 
 @pytest.fixture(scope="session")

@@ -94,7 +94,9 @@ def generation_params(spec, values: dict) -> GenerationParams:
     seed = values.get("seed")
     return GenerationParams(
         max_new_tokens=int(
-            bounded(values.get("max_new_tokens"), d.max_new_tokens, 1, limits.max_new_tokens, "max_new_tokens")
+            bounded(
+                values.get("max_new_tokens"), d.max_new_tokens, 1, limits.max_new_tokens, "max_new_tokens"
+            )
         ),
         temperature=bounded(values.get("temperature"), d.temperature, 0.0, 2.0, "temperature"),
         top_p=bounded(values.get("top_p"), d.top_p, 0.01, 1.0, "top_p"),
@@ -111,7 +113,11 @@ def _checked_history(history: list[dict] | None) -> list[dict]:
 
     turns = []
     for i, turn in enumerate(history or []):
-        if not isinstance(turn, dict) or turn.get("role") not in ROLES or not isinstance(turn.get("content"), str):
+        if (
+            not isinstance(turn, dict)
+            or turn.get("role") not in ROLES
+            or not isinstance(turn.get("content"), str)
+        ):
             raise InvalidInput(
                 f"history[{i}] must be {{'role': 'user' | 'assistant' | 'system', 'content': str}}; got {turn!r:.80}"
             )

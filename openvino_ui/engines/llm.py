@@ -35,7 +35,7 @@ class LLMEngine(Engine):
         """
         sink: list[GenerationMetrics] = []
         with self.serving(sink) as pipe:
-            cfg = generation_config(params)
+            cfg = generation_config(params, pipe.get_generation_config())
             if self._has_template:
                 prompt: Any = og.ChatHistory(list(messages))
             else:

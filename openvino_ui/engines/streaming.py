@@ -21,9 +21,13 @@ from ..stats import GenerationMetrics
 _DONE = object()
 
 
-def generation_config(params: GenerationParams, eos_token_id: int | None = None) -> Any:
-    """A fresh GenerationConfig for one request (never set on a shared pipeline)."""
-    cfg = og.GenerationConfig()
+def generation_config(params: GenerationParams, base: Any = None) -> Any:
+    """A GenerationConfig for one request, never set on the shared pipeline.
+
+    Start from `base`, a copy of the model's own config (pipe.get_generation_config()), so that
+    its stop tokens and stop strings from generation_config.json still apply.
+    """
+    cfg = base if base is not None else og.GenerationConfig()
     cfg.max_new_tokens = params.max_new_tokens
     if params.temperature > 0:
         cfg.do_sample = True
@@ -35,8 +39,6 @@ def generation_config(params: GenerationParams, eos_token_id: int | None = None)
     else:
         cfg.do_sample = False
     cfg.repetition_penalty = params.repetition_penalty
-    if eos_token_id is not None and eos_token_id >= 0:
-        cfg.set_eos_token_id(eos_token_id)
     return cfg
 
 

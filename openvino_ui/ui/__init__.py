@@ -6,12 +6,22 @@ import gradio as gr
 
 from ..api import API, build_api, register_endpoints
 from ..pool import EnginePool
+from .asr import build_asr_tab
 from .chat import build_chat_tab
+from .embeddings import build_embeddings_tab
 from .models import build_models_tab
+from .rerank import build_rerank_tab
+from .tts import build_tts_tab
+from .vision import build_vision_tab
 
 # (tab title, builder, elem_id). A new task is one module here and one line in this list.
 TABS: list[tuple[str, Callable[[API], None], str]] = [
     ("Chat", build_chat_tab, "tab-chat"),
+    ("Speech recognition", build_asr_tab, "tab-asr"),
+    ("Text to speech", build_tts_tab, "tab-tts"),
+    ("Vision", build_vision_tab, "tab-vision"),
+    ("Embeddings", build_embeddings_tab, "tab-embeddings"),
+    ("Reranking", build_rerank_tab, "tab-rerank"),
     ("Models", build_models_tab, "tab-models"),
 ]
 

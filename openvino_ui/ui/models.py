@@ -92,7 +92,9 @@ def build_models_tab(api: API) -> None:
         except Exception as exc:
             gr.Warning(str(as_gradio_error(exc).message))
             return models_table(api), f"**{model}** failed to load: see the error column."
-        return models_table(api), f"**{info['name']}** is ready on {info['device']} ({info['load_time_s']:.2f} s)."
+        return models_table(
+            api
+        ), f"**{info['name']}** is ready on {info['device']} ({info['load_time_s']:.2f} s)."
 
     def do_unload(model: str) -> tuple[list[list[Any]], str]:
         info = api.models.unload_model(model)

@@ -17,9 +17,15 @@ def test_chat_streams_a_growing_reply(client):
 
 
 def test_chat_defaults_to_the_first_llm_and_accepts_history(client):
-    history = [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hello! How can I help?"}]
+    history = [
+        {"role": "user", "content": "Hello"},
+        {"role": "assistant", "content": "Hello! How can I help?"},
+    ]
     assert client.predict("What is the capital of Germany?", api_name="/chat") == "Berlin."
-    assert isinstance(client.predict("What is the capital of France?", "tiny-chat", "", history, 16, 0.0, api_name="/chat"), str)
+    assert isinstance(
+        client.predict("What is the capital of France?", "tiny-chat", "", history, 16, 0.0, api_name="/chat"),
+        str,
+    )
 
 
 @pytest.mark.parametrize(

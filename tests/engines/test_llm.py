@@ -44,7 +44,10 @@ def test_stateless_between_requests(engine):
 
 
 def test_history_and_system_prompt_are_accepted(engine):
-    history = [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hello! How can I help?"}]
+    history = [
+        {"role": "user", "content": "Hello"},
+        {"role": "assistant", "content": "Hello! How can I help?"},
+    ]
     done = ask(engine, "What is the capital of France?", history=history)[-1]
     assert isinstance(done.text, str)
 

@@ -45,11 +45,16 @@ class FakeEngine(Engine):
 
 
 def fake_pool(yaml_text: str | None = None, devices=("CPU",), engine_cls=FakeEngine) -> EnginePool:
-    text = yaml_text or "models:\n  a: {task: llm, path: x}\n  b: {task: llm, path: y}\n  e: {task: embedding, path: z}\n"
+    text = (
+        yaml_text
+        or "models:\n  a: {task: llm, path: x}\n  b: {task: llm, path: y}\n  e: {task: embedding, path: z}\n"
+    )
     config = parse_config(text, Path("/tmp/models.yaml"))
 
     def factory(name, spec, pool):
-        return engine_cls(name, spec, properties=pool.properties_for(spec), lookup=pool.get, queue_timeout_s=2.0)
+        return engine_cls(
+            name, spec, properties=pool.properties_for(spec), lookup=pool.get, queue_timeout_s=2.0
+        )
 
     return EnginePool(config, core=FakeCore(devices), engine_factory=factory)
 

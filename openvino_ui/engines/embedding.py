@@ -1,0 +1,73 @@
+"""Text embeddings: openvino_genai.TextEmbeddingPipeline.
+
+Pooling and normalisation come from the model folder's sentence-transformers files
+(1_Pooling/config.json, modules.json listing a Normalize module) unless models.yaml sets
+`pooling:` / `normalize:`; see openvino_ui.retrieval.choose_pooling.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import openvino_genai as og
+
+from ..retrieval import Embeddings, PoolingChoice, choose_pooling
+from .base import Engine
+
+log = logging.getLogger(__name__)
+
+_POOLING = {
+    "cls": og.TextEmbeddingPipeline.PoolingType.CLS,
+    "mean": og.TextEmbeddingPipeline.PoolingType.MEAN,
+    "last_token": og.TextEmbeddingPipeline.PoolingType.LAST_TOKEN,
+}
+
+
+class EmbeddingEngine(Engine):
+    task = "embedding"
+    pooling: PoolingChoice | None = None
+
+    def _build(self, device: str) -> Any:
+        spec = self.spec
+        choice = choose_pooling(spec.path, spec.pooling, spec.normalize)
+        config = og.TextEmbeddingPipeline.Config()
+        config.pooling_type = _POOLING[choice.pooling]
+        config.normalize = choice.normalize
+        if spec.query_instruction:
+            config.query_instruction = spec.query_instruction
+        if spec.document_instruction:
+            config.embed_instruction = spec.document_instruction
+        if spec.max_length is not None:
+            config.max_length = spec.max_length
+        if choice.pooling == "last_token":
+            config.padding_side = "left"  # the last token must be the last real token of every row
+        pipe = og.TextEmbeddingPipeline(str(spec.path), device, config, **self.properties)
+        self.pooling = choice
+        log.info(
+            "%s: %s pooling, normalize=%s (%s)", self.name, choice.pooling, choice.normalize, choice.source
+        )
+        return pipe
+
+    def embed(self, texts: Sequence[str], kind: Literal["document", "query"] = "document") -> Embeddings:
+        """Embed `texts` (non-empty strings; validated by the caller) in one request.
+
+        kind "query" adds the model's query instruction (if configured) and embeds each text as a
+        search query; "document" adds the document instruction. Returns float32 vectors (n, dim).
+        """
+        if kind not in ("document", "query"):
+            raise ValueError(f"kind must be 'document' or 'query', got {kind!r}")
+        if not texts:
+            raise ValueError("embed needs at least one text")
+        with self.serving() as pipe:
+            started = time.perf_counter()
+            if kind == "query":
+                rows = [pipe.embed_query(text) for text in texts]
+            else:
+                rows = pipe.embed_documents(list(texts))
+            seconds = time.perf_counter() - started
+        vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), -1)
+        return Embeddings(vectors=vectors, dim=int(vectors.shape[1]), seconds=seconds)

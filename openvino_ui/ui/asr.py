@@ -1,0 +1,98 @@
+"""The Speech recognition tab: upload or record audio, transcribe or translate it with Whisper,
+show the text, a table of timed segments, SRT/VTT downloads and the real-time factor."""
+
+from typing import Any
+
+import gradio as gr
+
+from ..api import API
+from ..api.asr import subtitle_files
+from ..api.errors import as_gradio_error
+from ..languages import WHISPER_LANGUAGES
+from .common import GLUE, model_dropdown
+
+SEGMENT_HEADERS = ["start (s)", "end (s)", "text"]
+AUTO = [("Auto-detect", "auto")]
+ENGLISH_ONLY = "This model is English-only: it cannot take a language or translate."
+
+
+def control_settings(api: API, model: str | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Settings of the language, task and timestamps controls for `model`: the language is disabled,
+    with the reason, for English-only models; 'word' needs the model's alignment heads."""
+    try:
+        options = api.asr.options(model)
+    except Exception:  # no asr model configured: plain defaults
+        options = {"multilingual": True, "languages": [], "can_translate": True, "word_timestamps": True}
+    if options["multilingual"]:
+        choices = AUTO + [(f"{WHISPER_LANGUAGES.get(c, c)} ({c})", c) for c in options["languages"]]
+        language = dict(
+            choices=choices, value="auto", interactive=True, info="Auto-detect unless it guesses wrong."
+        )
+    else:
+        language = dict(choices=AUTO, value="auto", interactive=False, info=ENGLISH_ONLY)
+    tasks = ["transcribe", "translate"] if options["can_translate"] else ["transcribe"]
+    task = dict(choices=tasks, value="transcribe", interactive=len(tasks) > 1)
+    stamps = ["none", "segment", "word"] if options["word_timestamps"] else ["none", "segment"]
+    return language, task, dict(choices=stamps, value="segment")
+
+
+def readout(result: Any) -> str:
+    speed = f" ({1 / result.rtf:.1f}× real time)" if result.rtf else ""
+    return (
+        f"audio **{result.duration_s:.2f} s** · processing **{result.processing_s:.2f} s** · "
+        f"real-time factor **{result.rtf:.3f}**{speed} · device **{result.device}**"
+    )
+
+
+def build_asr_tab(api: API) -> None:
+    names = api.pool.names("asr")
+    lang_kw, task_kw, stamps_kw = control_settings(api, names[0] if names else None)
+    with gr.Row():
+        model = model_dropdown(api.pool, "asr")
+        model.elem_id = "asr-model"
+    with gr.Row():
+        with gr.Column(scale=1):
+            audio = gr.Audio(
+                sources=["upload", "microphone"], type="filepath", label="Audio", elem_id="asr-audio"
+            )
+            with gr.Row():
+                language = gr.Dropdown(label="Language", elem_id="asr-language", **lang_kw)
+                task = gr.Radio(label="Task", elem_id="asr-task", **task_kw)
+            timestamps = gr.Radio(label="Timestamps", elem_id="asr-timestamps", **stamps_kw)
+            run = gr.Button("Transcribe", variant="primary", elem_id="asr-run")
+        with gr.Column(scale=1):
+            text = gr.Textbox(label="Transcript", lines=6, buttons=["copy"], elem_id="asr-text")
+            readout_md = gr.Markdown("", elem_id="asr-readout")
+            table = gr.Dataframe(
+                headers=SEGMENT_HEADERS,
+                interactive=False,
+                wrap=True,
+                label="Segments",
+                elem_id="asr-segments",
+            )
+            with gr.Row():
+                srt = gr.File(label="SubRip (.srt)", elem_id="asr-srt")
+                vtt = gr.File(label="WebVTT (.vtt)", elem_id="asr-vtt")
+
+    def do_transcribe(path: str | None, name: str, lang: str, mode: str, stamps: str) -> tuple[Any, ...]:
+        try:
+            result = api.asr.run(path, name, lang, mode, stamps)
+        except Exception as exc:
+            raise as_gradio_error(exc) from exc
+        rows = result.words if stamps == "word" else result.segments
+        srt_path, vtt_path = subtitle_files(result.segments)
+        table_rows = [[f"{start:.2f}", f"{end:.2f}", words] for start, end, words in rows]
+        files = [str(p) if p else None for p in (srt_path, vtt_path)]  # gr.File wants str, not Path
+        return result.text, table_rows, *files, readout(result)
+
+    def on_model(name: str) -> tuple[Any, Any, Any]:
+        return tuple(gr.update(**kw) for kw in control_settings(api, name))  # type: ignore[return-value]
+
+    run.click(
+        do_transcribe,
+        [audio, model, language, task, timestamps],
+        [text, table, srt, vtt, readout_md],
+        concurrency_limit=None,
+        **GLUE,
+    )
+    model.change(on_model, [model], [language, task, timestamps], queue=False, **GLUE)

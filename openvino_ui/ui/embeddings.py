@@ -1,0 +1,123 @@
+"""The Embeddings tab: embed several texts, see how similar they are (a labelled heatmap), download
+the vectors as JSON, and read the dimension, count and time."""
+
+import json
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from PIL import Image
+
+from ..api import API
+from ..api.errors import as_gradio_error
+from ..errors import InvalidInput
+from ..retrieval import lines_of, read_lines_file, similarity_matrix
+from .common import GLUE, model_dropdown
+from .heatmap import render_heatmap
+
+EXAMPLE = "\n".join(
+    [
+        "A man is eating food.",
+        "A man is eating a piece of bread.",
+        "A man is riding a horse.",
+        "Paris is the capital of France.",
+        "The stock market fell sharply today.",
+    ]
+)
+
+
+def output_dir() -> Path:
+    """A folder for files handed to Gradio (it copies them into its own cache)."""
+    folder = Path(tempfile.gettempdir()) / "openvino-ui"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def texts_from(text: str | None, file: str | None, what: str = "texts") -> list[str]:
+    """One item per non-empty line of the uploaded .txt file if there is one, else of the text box."""
+    if file:
+        try:
+            lines = read_lines_file(file)
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"The uploaded file cannot be used: {exc}.") from None
+        if not lines:
+            raise InvalidInput(f"The uploaded file has no {what}; put one per line.")
+        return lines
+    lines = lines_of(text)
+    if not lines:
+        raise InvalidInput(f"No {what} yet: type one per line, or upload a .txt file with one per line.")
+    return lines
+
+
+def embed_texts(api: API, text: str, file: str | None, model: str, kind: str) -> tuple[Image.Image, str, str]:
+    """Embed, then draw the heatmap and write the JSON download; returns (image, readout, json path)."""
+    texts = texts_from(text, file)
+    name, result = api.embeddings.run(texts, model, kind)
+    heatmap = render_heatmap(similarity_matrix(result.vectors), texts, title=f"Cosine similarity ({name})")
+    path = output_dir() / f"embeddings-{uuid.uuid4().hex[:10]}.json"
+    payload = {
+        "model": name,
+        "kind": kind,
+        "dim": result.dim,
+        "texts": texts,
+        "vectors": result.vectors.tolist(),
+    }
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    engine = api.pool.get(name)
+    readout = (
+        f"**{len(texts)}** texts · dimension **{result.dim}** · **{result.seconds * 1000:.0f} ms** "
+        f"({result.seconds * 1000 / len(texts):.1f} ms per text) · device **{engine.device}**"
+    )
+    return heatmap, readout, str(path)
+
+
+def build_embeddings_tab(api: API) -> None:
+    names = api.pool.names("embedding")
+    limit = api.pool.get(names[0]).spec.max_texts if names else 256
+    with gr.Row():
+        model = model_dropdown(api.pool, "embedding")
+        model.elem_id = "embed-model"
+        kind = gr.Radio(
+            ["document", "query"],
+            value="document",
+            label="Embed as",
+            info="Models with instructions (E5, BGE) embed queries and documents differently.",
+            elem_id="embed-kind",
+        )
+    with gr.Row():
+        with gr.Column(scale=2):
+            texts = gr.Textbox(
+                value=EXAMPLE,
+                lines=8,
+                max_lines=20,
+                label=f"Texts, one per line (at most {limit})",
+                elem_id="embed-texts",
+            )
+            file = gr.File(
+                file_types=[".txt"],
+                height=120,
+                type="filepath",
+                label="…or a .txt file, one text per line",
+                elem_id="embed-file",
+            )
+            run = gr.Button("Embed", variant="primary", elem_id="embed-run")
+            readout = gr.Markdown("", elem_id="embed-readout")
+            download = gr.File(label="Vectors (JSON)", interactive=False, elem_id="embed-download")
+        with gr.Column(scale=3):
+            heatmap = gr.Image(
+                label="Similarity matrix",
+                type="pil",
+                interactive=False,
+                elem_id="embed-heatmap",
+                format="png",
+            )
+
+    def go(text: str, upload: str | None, name: str, as_kind: str) -> tuple[Any, str, str]:
+        try:
+            return embed_texts(api, text, upload, name, as_kind)
+        except Exception as exc:
+            raise as_gradio_error(exc) from exc
+
+    run.click(go, [texts, file, model, kind], [heatmap, readout, download], concurrency_limit=None, **GLUE)

@@ -1,0 +1,99 @@
+"""The Reranking tab: a query and candidate documents (one per line or a .txt file) in; a table of the
+best documents, most relevant first, with each one's original index and score out."""
+
+import time
+from typing import Any
+
+import gradio as gr
+
+from ..api import API
+from ..api.errors import as_gradio_error
+from .common import GLUE, model_dropdown
+from .embeddings import texts_from
+
+HEADERS = ["rank", "score", "index", "document"]
+EXAMPLE_QUERY = "What is the capital of France?"
+EXAMPLE_DOCUMENTS = "\n".join(
+    [
+        "Berlin is the capital of Germany.",
+        "Paris is the capital of France.",
+        "The Eiffel Tower was finished in 1889.",
+        "Cats sleep for most of the day.",
+    ]
+)
+
+
+def method_of(api: API, name: str) -> str:
+    spec = api.pool.get(name).spec
+    if spec.method == "bi_encoder":
+        return f"bi-encoder over **{spec.embedding_model}** (cosine similarity)"
+    return "cross-encoder (relevance probability)"
+
+
+def rerank_table(
+    api: API, query: str, text: str, file: str | None, model: str, top_n: float
+) -> tuple[list, str]:
+    """Rerank and format: (table rows best first, readout)."""
+    documents = texts_from(text, file, "documents")
+    started = time.perf_counter()
+    results = api.rerank.run(query, documents, model, int(top_n))
+    elapsed = time.perf_counter() - started
+    rows = [[rank, round(r.score, 4), r.index, r.document] for rank, r in enumerate(results, start=1)]
+    readout = (
+        f"top **{len(rows)}** of **{len(documents)}** documents · **{elapsed * 1000:.0f} ms** · "
+        f"{method_of(api, model)} · index counts the documents from 0, as in the API"
+    )
+    return rows, readout
+
+
+def build_rerank_tab(api: API) -> None:
+    names = api.pool.names("rerank")
+    spec = api.pool.get(names[0]).spec if names else None
+    with gr.Row():
+        model = model_dropdown(api.pool, "rerank")
+        model.elem_id = "rerank-model"
+        top_n = gr.Slider(
+            1,
+            spec.max_documents if spec else 256,
+            value=spec.top_n if spec else 10,
+            step=1,
+            label="Top n (how many to show)",
+            elem_id="rerank-top-n",
+        )
+    with gr.Row():
+        with gr.Column(scale=2):
+            query = gr.Textbox(value=EXAMPLE_QUERY, label="Query", elem_id="rerank-query")
+            documents = gr.Textbox(
+                value=EXAMPLE_DOCUMENTS,
+                lines=8,
+                max_lines=20,
+                label=f"Documents, one per line (at most {spec.max_documents if spec else 256})",
+                elem_id="rerank-docs",
+            )
+            file = gr.File(
+                file_types=[".txt"],
+                height=120,
+                type="filepath",
+                label="…or a .txt file, one document per line",
+                elem_id="rerank-file",
+            )
+            run = gr.Button("Rerank", variant="primary", elem_id="rerank-run")
+        with gr.Column(scale=3):
+            readout = gr.Markdown("", elem_id="rerank-readout")
+            table = gr.Dataframe(
+                headers=HEADERS,
+                datatype=["number", "number", "number", "str"],
+                interactive=False,
+                wrap=True,
+                label="Most relevant first",
+                elem_id="rerank-table",
+            )
+
+    def go(q: str, text: str, upload: str | None, name: str, n: float) -> tuple[Any, str]:
+        try:
+            return rerank_table(api, q, text, upload, name, n)
+        except Exception as exc:
+            raise as_gradio_error(exc) from exc
+
+    for trigger in (run.click, query.submit):
+        trigger(go, [query, documents, file, model, top_n], [table, readout], concurrency_limit=None, **GLUE)

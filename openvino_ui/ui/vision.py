@@ -1,0 +1,191 @@
+"""The Vision tab: show an image (upload, paste or webcam), ask about it, follow up; streamed, with
+Stop, sampling controls and a TTFT / tokens-per-second readout."""
+
+from typing import Any
+
+import gradio as gr
+
+from ..api import API
+from ..api.errors import as_gradio_error
+from ..generation import Delta
+from .common import GLUE, SessionCancels, generation_readout, model_dropdown
+
+
+def model_note(api: API, name: str | None) -> str:
+    """A warning line for models whose description calls them a demo; empty otherwise."""
+    if not name:
+        return "No vision model is configured; add a `task: vlm` model to models.yaml."
+    try:
+        description = api.pool.get(name, "vlm").spec.description
+    except Exception:
+        return ""
+    if "demo" in description.lower():
+        return f"⚠️ **Demo model.** {description}"
+    return ""
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
+    return str(content or "")
+
+
+def plain_turns(history: list[Any] | None) -> list[dict[str, str]]:
+    """Chatbot messages as {"role", "content"} text turns (the image is sent separately)."""
+    turns = []
+    for msg in history or []:
+        role = msg.get("role") if isinstance(msg, dict) else getattr(msg, "role", None)
+        text = _text_of(msg.get("content") if isinstance(msg, dict) else getattr(msg, "content", ""))
+        if role in ("user", "assistant") and text:
+            turns.append({"role": role, "content": text})
+    return turns
+
+
+def image_readout(api: API, image: str | None, model: str | None) -> str:
+    if not image:
+        return ""
+    try:
+        prepared = api.vision.prepare(image, model)
+    except Exception as exc:
+        return f"⚠️ {as_gradio_error(exc).message}"
+    w, h = prepared.original_size
+    if prepared.resized:
+        sw, sh = prepared.size
+        return f"image {w}×{h}, scaled down to {sw}×{sh} for the model"
+    return f"image {w}×{h}"
+
+
+def build_vision_tab(api: API) -> None:
+    pool = api.pool
+    names = pool.names("vlm")
+    first = pool.get(names[0]).spec if names else None
+    gen = first.generation if first else None
+    limit = first.limits.max_new_tokens if first else 4096
+    cancels = SessionCancels()
+
+    with gr.Row():
+        model = model_dropdown(pool, "vlm")
+        model.elem_id = "vision-model"
+    note = gr.Markdown(model_note(api, names[0] if names else None), elem_id="vision-model-note")
+    with gr.Row():
+        with gr.Column(scale=2):
+            image = gr.Image(
+                sources=["upload", "clipboard", "webcam"],
+                type="filepath",
+                image_mode=None,  # the file as uploaded: openvino_ui.images converts and rotates it
+                label="Image (upload, paste or webcam)",
+                elem_id="vision-image",
+                height=360,
+            )
+            image_info = gr.Markdown("", elem_id="vision-image-info")
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(label="Conversation about the image", height=360, elem_id="vision-history")
+            with gr.Row():
+                question = gr.Textbox(
+                    placeholder="Ask about the image, e.g. What color is this?",
+                    show_label=False,
+                    scale=6,
+                    elem_id="vision-question",
+                )
+                send = gr.Button("Ask", variant="primary", scale=1, elem_id="vision-send", min_width=70)
+                stop = gr.Button("Stop", variant="stop", scale=1, elem_id="vision-stop", min_width=70)
+                clear = gr.Button("Clear", scale=1, elem_id="vision-clear", min_width=70)
+            readout = gr.Markdown("", elem_id="vision-readout")
+    with gr.Accordion("Settings", open=False):
+        with gr.Row():
+            max_new_tokens = gr.Slider(
+                1, limit, value=gen.max_new_tokens if gen else 512, step=1, label="Max new tokens"
+            )
+            temperature = gr.Slider(
+                0.0, 2.0, value=gen.temperature if gen else 0.7, step=0.05, label="Temperature (0 = greedy)"
+            )
+            top_p = gr.Slider(0.01, 1.0, value=gen.top_p if gen else 0.95, step=0.01, label="Top-p")
+        with gr.Row():
+            top_k = gr.Slider(0, 200, value=gen.top_k if gen else 50, step=1, label="Top-k (0 = off)")
+            repetition_penalty = gr.Slider(
+                0.5, 2.0, value=gen.repetition_penalty if gen else 1.1, step=0.05, label="Repetition penalty"
+            )
+            seed = gr.Number(value=-1, precision=0, label="Seed (-1 = random)")
+
+    pending = gr.State("")
+
+    def take_question(
+        text: str, picture: str | None, history: list[Any] | None
+    ) -> tuple[str, list[Any], str]:
+        if not picture:
+            raise gr.Error("No image yet: upload, paste or capture one first.", title="Invalid input")
+        if not (text or "").strip():
+            raise gr.Error("The question is empty; type a question about the image.", title="Invalid input")
+        return "", (history or []) + [{"role": "user", "content": text}], text
+
+    def respond(
+        text: str,
+        picture: str | None,
+        history: list[Any] | None,
+        model_name: str,
+        max_new: float,
+        temp: float,
+        p: float,
+        k: float,
+        rep: float,
+        seed_value: float | None,
+        request: gr.Request,
+    ) -> Any:
+        turns = plain_turns(history)
+        prior = turns[:-1] if turns and turns[-1]["role"] == "user" else turns
+        params = dict(
+            max_new_tokens=int(max_new),
+            temperature=temp,
+            top_p=p,
+            top_k=int(k),
+            repetition_penalty=rep,
+            seed=None if seed_value is None or seed_value < 0 else int(seed_value),
+        )
+        cancel = cancels.begin(request.session_hash if request else None)
+        shown = list(history or []) + [{"role": "assistant", "content": ""}]
+        answer = ""
+        try:
+            for event in api.vision.events(picture, text, model_name, prior, params, cancel):
+                if isinstance(event, Delta):
+                    answer += event.text
+                    shown[-1] = {"role": "assistant", "content": answer}
+                    yield shown, "generating…"
+                else:
+                    shown[-1] = {"role": "assistant", "content": event.text or answer}
+                    yield shown, generation_readout(event.metrics, event.device, event.stopped)
+        except Exception as exc:
+            raise as_gradio_error(exc) from exc
+
+    def stop_stream(request: gr.Request) -> None:
+        cancels.cancel(request.session_hash if request else None)
+
+    inputs = [
+        pending,
+        image,
+        chatbot,
+        model,
+        max_new_tokens,
+        temperature,
+        top_p,
+        top_k,
+        repetition_penalty,
+        seed,
+    ]
+    events = []
+    for trigger in (question.submit, send.click):
+        step = trigger(take_question, [question, image, chatbot], [question, chatbot, pending], **GLUE)
+        events.append(step.then(respond, inputs, [chatbot, readout], concurrency_limit=None, **GLUE))
+    stop.click(stop_stream, None, None, cancels=events, queue=False, **GLUE)
+    clear.click(lambda: ([], "", ""), None, [chatbot, readout, question], queue=False, **GLUE)
+    # A new picture starts a new conversation: earlier answers were about the old one.
+    image.change(
+        lambda picture, name: ([], "", image_readout(api, picture, name)),
+        [image, model],
+        [chatbot, readout, image_info],
+        **GLUE,
+    )
+    model.change(lambda name: model_note(api, name), model, note, queue=False, **GLUE)

@@ -1,0 +1,84 @@
+"""Real speech models through the API: Kokoro speaks, Whisper base hears it back.
+
+Kokoro-82M (prepared from PyPI packages) -> WAV -> Whisper base: the exact sentence (WER 0);
+espeak-ng's robotic speech -> Whisper base: WER <= 0.25; audio longer than 30 s is transcribed
+through (WhisperPipeline's 30 s windows), and the English-only tiny.en refuses other languages.
+"""
+
+import shutil
+import subprocess
+
+import jiwer
+import pytest
+import soundfile as sf
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+
+FOX = "The quick brown fox jumps over the lazy dog."
+LONG = (
+    "Speech recognition converts spoken language into written text. This sentence is a little longer so "
+    "that we can measure the real time factor of the model. Open source tools make it possible to run "
+    "these models on an ordinary computer without a network connection. "
+) * 2  # about 40 s of espeak-ng speech: more than one 30 s window
+
+_NORMALISE = jiwer.Compose(
+    [jiwer.ToLowerCase(), jiwer.RemovePunctuation(), jiwer.RemoveMultipleSpaces(), jiwer.Strip()]
+)
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    return jiwer.wer(_NORMALISE(reference), _NORMALISE(hypothesis))
+
+
+def espeak(text: str, path) -> str:
+    if shutil.which("espeak-ng") is None:
+        pytest.fail("espeak-ng is not installed (apt-get install espeak-ng; bash scripts/setup.sh --test)")
+    subprocess.run(["espeak-ng", "-w", str(path), text], check=True)
+    return str(path)
+
+
+def transcribe(real_app, wav: str, model: str = "whisper-base", **kwargs):
+    return real_app.client.predict(audio=handle_file(wav), model=model, api_name="/transcribe", **kwargs)
+
+
+def test_kokoro_speaks_and_whisper_hears_it_exactly(real_app, prepared_models):
+    prepared_models.require("kokoro-82m", "whisper-base")
+    wav = real_app.client.predict(
+        text=FOX, model="kokoro-82m", voice="jf_alpha", speed=1.0, language="en-us", api_name="/speak"
+    )
+    data, rate = sf.read(wav)
+    assert rate == 24000 and 2.0 < data.size / rate < 6.0
+    text, segments, srt, _vtt, info = transcribe(real_app, wav, language="en", timestamps="segment")
+    assert wer(FOX, text) == 0.0, text
+    assert segments and open(srt).read().startswith("1\n00:00:00")
+    assert info["rtf"] > 0
+
+
+def test_whisper_base_on_espeak_speech(real_app, prepared_models, tmp_path):
+    prepared_models.require("whisper-base")
+    text, _segments, _srt, _vtt, info = transcribe(
+        real_app, espeak(FOX, tmp_path / "fox.wav"), timestamps="word"
+    )
+    assert wer(FOX, text) <= 0.25, text
+    words = info["words"]
+    assert len(words) >= 6 and all(start <= end for start, end, _ in words)
+    assert [w[0] for w in words] == sorted(w[0] for w in words)
+
+
+def test_audio_longer_than_30_seconds(real_app, prepared_models, tmp_path):
+    prepared_models.require("whisper-base")
+    wav = espeak(LONG, tmp_path / "long.wav")
+    assert sf.info(wav).duration > 32
+    text, segments, _srt, _vtt, info = transcribe(real_app, wav, timestamps="segment")
+    assert wer(LONG, text) <= 0.25, text
+    assert segments[-1][1] > 30.0  # the second window was transcribed too
+    assert info["duration_s"] > 32
+
+
+def test_english_only_model_refuses_other_languages(real_app, prepared_models, tmp_path):
+    prepared_models.require("whisper-tiny-en")
+    wav = espeak(FOX, tmp_path / "fox.wav")
+    with pytest.raises(AppError, match="English-only"):
+        transcribe(real_app, wav, model="whisper-tiny-en", language="fr")
+    text = transcribe(real_app, wav, model="whisper-tiny-en")[0]
+    assert wer(FOX, text) <= 0.25, text

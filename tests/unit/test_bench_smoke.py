@@ -1,0 +1,40 @@
+"""`openvino-ui bench` end to end on the trivial fake case: rounds, records, report and plot.
+
+Timings are never asserted (benchmarks are not pass/fail tests); only the shape of the output.
+"""
+
+import importlib.util
+import json
+
+from openvino_ui.bench.core import Case, Metric, ratio, run_case
+from openvino_ui.cli import main
+
+
+def test_bench_command_writes_records_report_and_plot(tmp_path):
+    out, md = tmp_path / "results", tmp_path / "BENCHMARKS.md"
+    rc = main(["bench", "--areas", "fake", "--threads", "1", "--no-probe", "--out", str(out),
+               "--markdown", str(md)])
+    assert rc == 0
+    (record,) = json.loads((out / "results.json").read_text())
+    assert record["case"] == "fake-numpy-vs-python" and record["threads"] == 1
+    assert len(record["rounds"]) == 3
+    for key in ("engine", "peer", "ratio_median", "abs", "quality", "probe", "resolved", "metrics"):
+        assert key in record
+    summary = record["metrics"]["items_per_s"]
+    assert summary["ratio_min"] <= summary["ratio_median"] <= summary["ratio_max"]
+    text = md.read_text()
+    assert "fake-numpy-vs-python" in text
+    if importlib.util.find_spec("matplotlib"):  # plots come with the `bench` extra
+        assert (out / "fake.png").stat().st_size > 0 and "fake.png" in text
+
+
+def test_latency_ratio_is_inverted_and_failures_are_recorded():
+    assert ratio(Metric("ms", "ms", higher_is_better=False), 10.0, 30.0) == 3.0
+    assert ratio(Metric("tok_s", "tok/s"), 10.0, 5.0) == 2.0
+
+    def broken(threads):
+        raise RuntimeError("peer not installed")
+
+    case = Case("broken", "fake", "a", "b", [Metric("x", "u")], make=broken)
+    record = run_case(case, 1, 3, 0, {})
+    assert "peer not installed" in record["error"] and "rounds" not in record
