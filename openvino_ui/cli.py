@@ -15,22 +15,42 @@ log = logging.getLogger("openvino_ui")
 
 def _add_serve(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the web app and its API")
-    p.add_argument("--config", default=os.environ.get("OPENVINO_UI_CONFIG", "models.yaml"),
-                   help="models.yaml to serve (default: %(default)s)")
-    p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME"),
-                   help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
-    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-                   help="port (default: %(default)s)")
+    p.add_argument(
+        "--config",
+        default=os.environ.get("OPENVINO_UI_CONFIG", "models.yaml"),
+        help="models.yaml to serve (default: %(default)s)",
+    )
+    p.add_argument(
+        "--host",
+        default=os.environ.get("GRADIO_SERVER_NAME"),
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        help="port (default: %(default)s)",
+    )
     p.add_argument("--share", action="store_true", help="create a public gradio.live link")
-    p.add_argument("--root-path", default=os.environ.get("GRADIO_ROOT_PATH"),
-                   help="URL prefix when served behind a reverse proxy")
+    p.add_argument(
+        "--root-path",
+        default=os.environ.get("GRADIO_ROOT_PATH"),
+        help="URL prefix when served behind a reverse proxy",
+    )
     p.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
     p.add_argument("--max-file-size", default="200mb", help="largest upload accepted (default: %(default)s)")
-    p.add_argument("--concurrency", type=int, default=16,
-                   help="requests the queue runs at once across all models (default: %(default)s)")
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        help="requests the queue runs at once across all models (default: %(default)s)",
+    )
     p.add_argument("--title", default="openvino-ui", help="page title")
-    p.add_argument("--no-prepare", action="store_true",
-                   help="do not convert missing models before starting; name the command instead")
+    p.add_argument(
+        "--no-prepare",
+        action="store_true",
+        help="do not convert missing models before starting; name the command instead",
+    )
     p.add_argument("--inbrowser", action="store_true", help="open a browser tab")
     p.set_defaults(func=_serve)
 

@@ -59,7 +59,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def write_test_config(folder: Path, models: dict[str, tuple[str | None, dict[str, Any]]] | None = None) -> Path:
+def write_test_config(
+    folder: Path, models: dict[str, tuple[str | None, dict[str, Any]]] | None = None
+) -> Path:
     """Write a models.yaml serving `models` (default TEST_MODELS), building fixtures as needed."""
     from openvino_ui.fixtures import fixture_path
 

@@ -3,6 +3,7 @@
 The browser tabs call these same objects, so gradio_client scripts use exactly what the UI uses.
 """
 
+import inspect
 from dataclasses import dataclass
 
 import gradio as gr
@@ -45,15 +46,22 @@ def build_api(pool: EnginePool) -> API:
 
 
 def register_endpoints(api: API) -> None:
-    """Declare the public endpoints inside the current gr.Blocks context."""
-    # Generation runs under each model's own lock, so the queue may run many requests at once.
-    gr.api(api.chat.chat, api_name="chat", concurrency_limit=None)
-    gr.api(api.asr.transcribe, api_name="transcribe", concurrency_limit=None)
-    gr.api(api.tts.speak, api_name="speak", concurrency_limit=None)
-    gr.api(api.vision.describe, api_name="describe", concurrency_limit=None)
-    gr.api(api.embeddings.embed, api_name="embed", concurrency_limit=None)
-    gr.api(api.rerank.rerank, api_name="rerank", concurrency_limit=None)
-    for fn in (api.models.models, api.models.devices, api.models.stats):
-        gr.api(fn, api_name=fn.__name__, concurrency_limit=None)
-    for fn in (api.models.load_model, api.models.unload_model):
-        gr.api(fn, api_name=fn.__name__, concurrency_limit=None)
+    """Declare the public endpoints inside the current gr.Blocks context (api_name = method name)."""
+    endpoints = (
+        api.chat.chat,
+        api.vision.describe,
+        api.asr.transcribe,
+        api.tts.speak,
+        api.embeddings.embed,
+        api.rerank.rerank,
+        api.models.models,
+        api.models.devices,
+        api.models.load_model,
+        api.models.unload_model,
+        api.models.stats,
+    )
+    for fn in endpoints:
+        # Each model serves one request at a time under its own lock, so the queue itself need not
+        # limit concurrency. The whole docstring (Args, Returns) is the endpoint's documentation:
+        # Gradio's API page otherwise shows only its first paragraph.
+        gr.api(fn, api_name=fn.__name__, api_description=inspect.getdoc(fn), concurrency_limit=None)

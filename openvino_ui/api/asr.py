@@ -10,6 +10,7 @@ from ..audio import load_audio, output_dir
 from ..pool import EnginePool
 from ..subtitles import to_srt, to_vtt
 from .errors import user_errors
+from .uploads import uploaded_file
 from .validation import pick_model
 
 
@@ -68,7 +69,9 @@ class ASRAPI:
             info {"duration_s", "processing_s", "rtf", "language", "task", "device", "words"}, where rtf is
             processing time / audio duration and words is [[start_s, end_s, word], ...] for timestamps="word".
         """
-        result = self.run(audio, model, language, task, timestamps)
+        # Only files uploaded to this server are read: a client must not name arbitrary local paths.
+        path = uploaded_file(audio, "audio", "speech.wav")
+        result = self.run(str(path), model, language, task, timestamps)
         srt, vtt = subtitle_files(result.segments)
         info = {
             "duration_s": round(result.duration_s, 3),

@@ -61,7 +61,7 @@ class ChatAPI:
             model: an `llm` model name from `/models`; empty means the first one configured.
             system_prompt: instructions for the assistant; None uses the model's configured one.
             history: earlier turns, oldest first, as [{"role": "user"|"assistant", "content": str}].
-            max_new_tokens: upper bound on generated tokens (1 to the model's limit; default from models.yaml).
+            max_new_tokens: most tokens to generate (1 to the model's limit; default from models.yaml).
             temperature: 0 for greedy decoding, up to 2 for more random text.
             top_p: nucleus sampling mass, in (0, 1].
             top_k: sample from the k most likely tokens; 0 disables the filter.
@@ -119,7 +119,8 @@ def _checked_history(history: list[dict] | None) -> list[dict]:
             or not isinstance(turn.get("content"), str)
         ):
             raise InvalidInput(
-                f"history[{i}] must be {{'role': 'user' | 'assistant' | 'system', 'content': str}}; got {turn!r:.80}"
+                f"history[{i}] must be {{'role': 'user' | 'assistant' | 'system', 'content': str}}; "
+                f"got {turn!r:.80}"
             )
         turns.append({"role": turn["role"], "content": turn["content"]})
     return turns

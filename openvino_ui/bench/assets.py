@@ -281,18 +281,25 @@ def _export_onnx(src: Path, dst: Path) -> None:
             self.bert = AutoModel.from_pretrained(str(src), attn_implementation="eager").eval()
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                             token_type_ids=token_type_ids).last_hidden_state
+            return self.bert(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
     dst.mkdir(parents=True, exist_ok=True)
     ids = torch.ones(2, 16, dtype=torch.long)
     names = ["input_ids", "attention_mask", "token_type_ids"]
     axes = {n: {0: "batch", 1: "seq"} for n in names} | {"last_hidden_state": {0: "batch", 1: "seq"}}
     with torch.no_grad():
-        torch.onnx.export(Encoder().eval(), (ids, torch.ones_like(ids), torch.zeros_like(ids)),
-                          str(dst / "model.onnx"),
-                          input_names=names, output_names=["last_hidden_state"], dynamic_axes=axes,
-                          opset_version=18, dynamo=True)
+        torch.onnx.export(
+            Encoder().eval(),
+            (ids, torch.ones_like(ids), torch.zeros_like(ids)),
+            str(dst / "model.onnx"),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=18,
+            dynamo=True,
+        )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """`openvino-ui bench`: run the cases, write JSON records, BENCHMARKS.md and one plot per group.
 
-    openvino-ui bench --quick                      # < 15 min on 2 cores once the models are cached
-    openvino-ui bench --full                       # more variants (int4 sweep, settings), 5 rounds
-    openvino-ui bench --areas embeddings,asr --threads 1
+openvino-ui bench --quick                      # < 15 min on 2 cores once the models are cached
+openvino-ui bench --full                       # more variants (int4 sweep, settings), 5 rounds
+openvino-ui bench --areas embeddings,asr --threads 1
 """
 
 from __future__ import annotations
@@ -27,20 +27,36 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="the main cases, 3 rounds (default)")
     mode.add_argument("--full", action="store_true", help="every variant (int4 sweep, settings), 5 rounds")
-    p.add_argument("--areas", default=",".join(DEFAULT_AREAS),
-                   help=f"comma-separated subset of {', '.join(AREAS)} (default: %(default)s)")
-    p.add_argument("--case", action="append", default=[], metavar="TEXT",
-                   help="only cases whose name contains TEXT (repeatable)")
+    p.add_argument(
+        "--areas",
+        default=",".join(DEFAULT_AREAS),
+        help=f"comma-separated subset of {', '.join(AREAS)} (default: %(default)s)",
+    )
+    p.add_argument(
+        "--case",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="only cases whose name contains TEXT (repeatable)",
+    )
     p.add_argument("--threads", default="1,all", help="thread counts to run, e.g. '1', '1,all' (default)")
     p.add_argument("--rounds", type=int, help="timed rounds per case (default 3 quick, 5 full; >= 3)")
     p.add_argument("--warmup", type=int, default=1, help="untimed warm-up runs per side (default 1)")
-    p.add_argument("--out", type=Path, default=Path("benchmarks/results"),
-                   help="folder for results.json and the plots (default: %(default)s)")
-    p.add_argument("--markdown", type=Path, default=Path("BENCHMARKS.md"),
-                   help="report file (default: %(default)s)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("benchmarks/results"),
+        help="folder for results.json and the plots (default: %(default)s)",
+    )
+    p.add_argument(
+        "--markdown", type=Path, default=Path("BENCHMARKS.md"), help="report file (default: %(default)s)"
+    )
     p.add_argument("--no-probe", action="store_true", help="skip the machine probe (smoke tests)")
-    p.add_argument("--fresh", action="store_true",
-                   help="discard earlier records in results.json (default: replace only the cases rerun)")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard earlier records in results.json (default: replace only the cases rerun)",
+    )
     p.set_defaults(func=run_bench)
 
 
@@ -71,8 +87,11 @@ def run_bench(args: argparse.Namespace) -> int:
         print("no case matches", file=sys.stderr)
         return 2
     threads = _threads(args.threads)
-    command = "openvino-ui bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == [
-        "bench"] else f"openvino-ui bench {'--full' if full else '--quick'}"
+    command = (
+        "openvino-ui bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+        if sys.argv[1:2] == ["bench"]
+        else f"openvino-ui bench {'--full' if full else '--quick'}"
+    )
     log.info("bench: %d case(s) x threads %s, %d rounds; probing the machine", len(cases), threads, rounds)
     machine = {"skipped": True} if args.no_probe else probe(quick=not full)
     if not args.no_probe:
@@ -101,7 +120,9 @@ def _print(record: dict[str, Any]) -> None:
     if "error" in record:
         print(f"{head}: NOT RUN: {record['error'][:300]}", flush=True)
         return
-    parts = [f"{m} {s['ratio_median']:.2f}x [{s['ratio_min']:.2f}-{s['ratio_max']:.2f}] "
-             f"({s['cand_median']:.4g} vs {s['peer_median']:.4g} {s['unit']})"
-             for m, s in record["metrics"].items()]
+    parts = [
+        f"{m} {s['ratio_median']:.2f}x [{s['ratio_min']:.2f}-{s['ratio_max']:.2f}] "
+        f"({s['cand_median']:.4g} vs {s['peer_median']:.4g} {s['unit']})"
+        for m, s in record["metrics"].items()
+    ]
     print(f"{head}: " + "; ".join(parts), flush=True)

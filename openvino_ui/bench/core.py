@@ -77,8 +77,13 @@ def _resolved(runner: Runner) -> dict[str, Any]:
 def run_case(case: Case, threads: int, rounds: int, warmup: int, probe: dict[str, Any]) -> dict[str, Any]:
     """Warm up, then alternate candidate and peer for `rounds` rounds; return the JSON record."""
     record: dict[str, Any] = {
-        "case": case.name, "group": case.group, "engine": case.engine, "peer": case.peer,
-        "threads": threads, "notes": case.notes, "info": case.info,
+        "case": case.name,
+        "group": case.group,
+        "engine": case.engine,
+        "peer": case.peer,
+        "threads": threads,
+        "notes": case.notes,
+        "info": case.info,
     }
     started = time.time()
     cand = peer = None
@@ -95,12 +100,20 @@ def run_case(case: Case, threads: int, rounds: int, warmup: int, probe: dict[str
             first, second = (cand, peer) if r % 2 == 0 else (peer, cand)
             out = {id(first): first.run(), id(second): second.run()}
             c, p = out[id(cand)], out[id(peer)]
-            per_round.append({
-                "cand": c, "peer": p,
-                "ratio": {m.name: ratio(m, c[m.name], p[m.name]) for m in case.metrics},
-            })
-            log.info("%s t=%d round %d: %s", case.name, threads, r + 1,
-                     {k: round(v, 3) for k, v in per_round[-1]["ratio"].items()})
+            per_round.append(
+                {
+                    "cand": c,
+                    "peer": p,
+                    "ratio": {m.name: ratio(m, c[m.name], p[m.name]) for m in case.metrics},
+                }
+            )
+            log.info(
+                "%s t=%d round %d: %s",
+                case.name,
+                threads,
+                r + 1,
+                {k: round(v, 3) for k, v in per_round[-1]["ratio"].items()},
+            )
         record["rounds"] = per_round
         record["metrics"] = {m.name: _summary(m, per_round) for m in case.metrics}
         primary = record["metrics"][case.metrics[0].name]

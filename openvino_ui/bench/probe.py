@@ -14,8 +14,18 @@ from typing import Any
 
 import numpy as np
 
-_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16", "avx_vnni",
-          "amx_bf16", "amx_int8", "amx_tile")
+_FLAGS = (
+    "avx2",
+    "fma",
+    "avx512f",
+    "avx512_vnni",
+    "avx512_bf16",
+    "avx512_fp16",
+    "avx_vnni",
+    "amx_bf16",
+    "amx_int8",
+    "amx_tile",
+)
 
 
 def cpu_info() -> dict[str, Any]:
@@ -68,10 +78,16 @@ def _gemm(threads: int, precision: str, n: int = 1024, seconds: float = 1.0) -> 
     x = ops.parameter([n, n], ov.Type.f32)
     w = ops.constant(np.random.default_rng(0).standard_normal((n, n), dtype=np.float32))
     model = ov.Model([ops.matmul(x, w, False, False)], [x])
-    compiled = ov.Core().compile_model(model, "CPU", {
-        "INFERENCE_NUM_THREADS": threads, "INFERENCE_PRECISION_HINT": precision,
-        "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1,
-    })
+    compiled = ov.Core().compile_model(
+        model,
+        "CPU",
+        {
+            "INFERENCE_NUM_THREADS": threads,
+            "INFERENCE_PRECISION_HINT": precision,
+            "PERFORMANCE_HINT": "LATENCY",
+            "NUM_STREAMS": 1,
+        },
+    )
     req = compiled.create_infer_request()
     data = np.random.default_rng(1).standard_normal((n, n), dtype=np.float32)
     req.infer([data])
@@ -86,8 +102,19 @@ def versions() -> dict[str, str]:
     import importlib.metadata as md
 
     out = {"python": platform.python_version()}
-    for pkg in ("openvino", "openvino-genai", "torch", "transformers", "llama-cpp-python", "onnxruntime",
-                "sentence-transformers", "faster-whisper", "ctranslate2", "gradio", "numpy"):
+    for pkg in (
+        "openvino",
+        "openvino-genai",
+        "torch",
+        "transformers",
+        "llama-cpp-python",
+        "onnxruntime",
+        "sentence-transformers",
+        "faster-whisper",
+        "ctranslate2",
+        "gradio",
+        "numpy",
+    ):
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
@@ -134,12 +161,22 @@ def ov_resolved(xml: str, properties: dict[str, Any]) -> dict[str, Any]:
     import openvino as ov
 
     core = ov.Core()
-    compiled = core.compile_model(xml, "CPU", {k: v for k, v in properties.items() if k.isupper()
-                                               and k not in ("ATTENTION_BACKEND", "CACHE_DIR")})
+    compiled = core.compile_model(
+        xml,
+        "CPU",
+        {k: v for k, v in properties.items() if k.isupper() and k not in ("ATTENTION_BACKEND", "CACHE_DIR")},
+    )
     out: dict[str, Any] = {}
-    for key in ("INFERENCE_NUM_THREADS", "PERFORMANCE_HINT", "INFERENCE_PRECISION_HINT", "NUM_STREAMS",
-                "KV_CACHE_PRECISION", "ENABLE_HYPER_THREADING", "SCHEDULING_CORE_TYPE",
-                "DYNAMIC_QUANTIZATION_GROUP_SIZE"):
+    for key in (
+        "INFERENCE_NUM_THREADS",
+        "PERFORMANCE_HINT",
+        "INFERENCE_PRECISION_HINT",
+        "NUM_STREAMS",
+        "KV_CACHE_PRECISION",
+        "ENABLE_HYPER_THREADING",
+        "SCHEDULING_CORE_TYPE",
+        "DYNAMIC_QUANTIZATION_GROUP_SIZE",
+    ):
         try:
             out[key] = str(compiled.get_property(key))
         except Exception:  # not every property exists on every version

@@ -40,8 +40,10 @@ def plot_group(group: str, records: list[dict[str, Any]], out_dir: Path) -> Path
     lo = [s["ratio_median"] - s["ratio_min"] for _, _, s in rows]
     hi = [s["ratio_max"] - s["ratio_median"] for _, _, s in rows]
     fig, ax = plt.subplots(figsize=(10, 0.38 * len(rows) + 1.4))
-    colors = ["tab:green" if (s["target"] is None or s["ratio_median"] >= s["target"]) else "tab:red"
-              for _, _, s in rows]
+    colors = [
+        "tab:green" if (s["target"] is None or s["ratio_median"] >= s["target"]) else "tab:red"
+        for _, _, s in rows
+    ]
     y = list(range(len(rows)))
     ax.barh(y, med, xerr=[lo, hi], color=colors, alpha=0.75, capsize=3)
     for i, (_, _, s) in enumerate(rows):
@@ -100,20 +102,25 @@ def markdown(records: list[dict[str, Any]], command: str, out_dir: Path, md_path
         png = plot_group(group, recs, out_dir)
         if png:
             lines += [f"![{group}]({_rel(png, md_path)})", ""]
-        lines += ["| case | engine | peer | threads | metric | engine | peer | ratio (min-max) | target |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "| case | engine | peer | threads | metric | engine | peer | ratio (min-max) | target |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         notes = []
         for r in recs:
             if "error" in r:
-                lines.append(f"| {r['case']} | {r['engine']} | {r['peer']} | {r['threads']} | - | - | - | "
-                             f"**not run**: {r['error'][:160]} | - |")
+                lines.append(
+                    f"| {r['case']} | {r['engine']} | {r['peer']} | {r['threads']} | - | - | - | "
+                    f"**not run**: {r['error'][:160]} | - |"
+                )
                 continue
             for m, s in r["metrics"].items():
                 target = "-" if s["target"] is None else f"{s['target']:g} {'yes' if s['met'] else '**no**'}"
                 lines.append(
                     f"| {r['case']} | {r['engine']} | {r['peer']} | {r['threads']} | {m} ({s['unit']}) | "
                     f"{_fmt(s['cand_median'])} | {_fmt(s['peer_median'])} | **{_fmt(s['ratio_median'])}** "
-                    f"({_fmt(s['ratio_min'])}-{_fmt(s['ratio_max'])}) | {target} |")
+                    f"({_fmt(s['ratio_min'])}-{_fmt(s['ratio_max'])}) | {target} |"
+                )
             extra = {k: r[k] for k in ("quality", "derived") if r.get(k)}
             if extra or r.get("notes"):
                 notes.append(f"- `{r['case']}` t={r['threads']}: {r.get('notes', '')} {_compact(extra)}")

@@ -136,6 +136,7 @@ def build_chat_tab(api: API) -> None:
 
     inputs = [pending, chatbot, model, system_prompt, max_new_tokens, temperature, top_p, top_k]
     inputs += [repetition_penalty, seed]
+
     def model_defaults(model_name: str) -> tuple[Any, ...]:
         """Each model brings its own defaults and bounds from models.yaml."""
         spec = pool.get(model_name, "llm").spec

@@ -26,7 +26,9 @@ def test_api_matches_golden_file(client):
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(json.dumps(api, indent=1, sort_keys=True) + "\n")
     golden = json.loads(GOLDEN.read_text())
-    assert api == golden, "the public API changed: check it, then UPDATE_GOLDEN=1 pytest tests/api/test_golden_api.py"
+    assert api == golden, (
+        "the public API changed: check it, then UPDATE_GOLDEN=1 pytest tests/api/test_golden_api.py"
+    )
 
 
 def test_public_endpoints_are_exactly_the_documented_ones(client):

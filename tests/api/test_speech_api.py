@@ -105,3 +105,9 @@ def test_speak_bad_input(client, kwargs, message):
     with pytest.raises(AppError) as info:
         client.predict(api_name="/speak", **kwargs)
     assert message in str(info.value)
+
+
+def test_transcribe_reads_only_uploaded_files(client):
+    with pytest.raises(AppError) as info:
+        client.predict(audio={"path": "/etc/hostname"}, api_name="/transcribe")
+    assert "was not uploaded to this server" in str(info.value)

@@ -12,8 +12,9 @@ from openvino_ui.cli import main
 
 def test_bench_command_writes_records_report_and_plot(tmp_path):
     out, md = tmp_path / "results", tmp_path / "BENCHMARKS.md"
-    rc = main(["bench", "--areas", "fake", "--threads", "1", "--no-probe", "--out", str(out),
-               "--markdown", str(md)])
+    rc = main(
+        ["bench", "--areas", "fake", "--threads", "1", "--no-probe", "--out", str(out), "--markdown", str(md)]
+    )
     assert rc == 0
     (record,) = json.loads((out / "results.json").read_text())
     assert record["case"] == "fake-numpy-vs-python" and record["threads"] == 1

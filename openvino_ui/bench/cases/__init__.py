@@ -8,8 +8,16 @@ import importlib
 from ..core import Case
 
 AREAS = ("chat", "embeddings", "serving", "asr", "tts", "rerank", "settings", "fake")
-_MODULES = {"chat": "llm", "embeddings": "embedding", "serving": "serving", "asr": "asr", "tts": "tts",
-            "rerank": "rerank", "settings": "settings", "fake": "fake"}
+_MODULES = {
+    "chat": "llm",
+    "embeddings": "embedding",
+    "serving": "serving",
+    "asr": "asr",
+    "tts": "tts",
+    "rerank": "rerank",
+    "settings": "settings",
+    "fake": "fake",
+}
 DEFAULT_AREAS = AREAS[:-1]
 
 

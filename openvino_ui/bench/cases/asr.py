@@ -105,13 +105,21 @@ class FasterWhisperRunner(_ASRRunner):
         from faster_whisper import WhisperModel
 
         self.threads, self.compute_type = threads, compute_type
-        self.model = WhisperModel(str(ct2), device="cpu", compute_type=compute_type, cpu_threads=threads,
-                                  num_workers=1)
+        self.model = WhisperModel(
+            str(ct2), device="cpu", compute_type=compute_type, cpu_threads=threads, num_workers=1
+        )
 
     def transcribe(self, beams: int) -> str:
-        segments, _ = self.model.transcribe(self.audio, language="en", task="transcribe", beam_size=beams,
-                                            vad_filter=False, without_timestamps=True,
-                                            condition_on_previous_text=False, temperature=0.0)
+        segments, _ = self.model.transcribe(
+            self.audio,
+            language="en",
+            task="transcribe",
+            beam_size=beams,
+            vad_filter=False,
+            without_timestamps=True,
+            condition_on_previous_text=False,
+            temperature=0.0,
+        )
         return " ".join(s.text for s in segments)
 
     def resolved(self) -> dict[str, Any]:
@@ -133,11 +141,18 @@ def _quality(cand: Any, peer: Any) -> dict[str, Any]:
 def cases(full: bool) -> list[Case]:
     from .. import assets
 
-    return [Case(
-        name="asr-ov-whisper-base-vs-faster-whisper", group="speech-recognition",
-        engine="WhisperPipeline base int8", peer="faster-whisper base (CT2 int8)",
-        metrics=[Metric("rtf_beam1", "RTF", False, 1.0), Metric("rtf_beam5", "RTF", False, 1.0)],
-        make=lambda t: (OVWhisperRunner(assets.whisper_ov(), t),
-                        FasterWhisperRunner(assets.whisper_ct2(), t)),
-        quality=_quality, notes="30 s espeak-ng clip; language en; greedy (beam 1) and beam 5",
-    )]
+    return [
+        Case(
+            name="asr-ov-whisper-base-vs-faster-whisper",
+            group="speech-recognition",
+            engine="WhisperPipeline base int8",
+            peer="faster-whisper base (CT2 int8)",
+            metrics=[Metric("rtf_beam1", "RTF", False, 1.0), Metric("rtf_beam5", "RTF", False, 1.0)],
+            make=lambda t: (
+                OVWhisperRunner(assets.whisper_ov(), t),
+                FasterWhisperRunner(assets.whisper_ct2(), t),
+            ),
+            quality=_quality,
+            notes="30 s espeak-ng clip; language en; greedy (beam 1) and beam 5",
+        )
+    ]

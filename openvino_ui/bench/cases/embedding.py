@@ -96,12 +96,20 @@ class STTorchRunner(_EmbedRunner):
 
     def embed(self, batch: list[str]) -> np.ndarray:
         self.torch.set_num_threads(self.threads)
-        return self.model.encode(batch, batch_size=len(batch), normalize_embeddings=True,
-                                 convert_to_numpy=True)
+        return self.model.encode(
+            batch,
+            batch_size=len(batch),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
 
     def resolved(self) -> dict[str, Any]:
-        return {"torch_threads": self.torch.get_num_threads(), "dtype": "float32",
-                "max_seq_length": self.model.max_seq_length}
+        return {
+            "torch_threads": self.torch.get_num_threads(),
+            "dtype": "float32",
+            "max_seq_length": self.model.max_seq_length,
+        }
 
 
 class OrtRunner(_EmbedRunner):
@@ -125,15 +133,19 @@ class OrtRunner(_EmbedRunner):
         enc = self.tok.encode_batch(batch)
         ids = np.array([e.ids for e in enc], dtype=np.int64)
         mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-        (hidden,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
-                                            "token_type_ids": np.zeros_like(ids)})
+        (hidden,) = self.session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )
         m = mask[..., None].astype(np.float32)
         pooled = (hidden * m).sum(1) / np.maximum(m.sum(1), 1e-9)
         return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
 
     def resolved(self) -> dict[str, Any]:
-        return {"intra_op_num_threads": self.threads, "graph_optimization": "ORT_ENABLE_ALL",
-                "providers": self.session.get_providers()}
+        return {
+            "intra_op_num_threads": self.threads,
+            "graph_optimization": "ORT_ENABLE_ALL",
+            "providers": self.session.get_providers(),
+        }
 
 
 def _quality(cand: Any, peer: Any) -> dict[str, Any]:
@@ -162,17 +174,25 @@ def settings_cases() -> list[Case]:
     plain = [Metric(f"{k}_{b}_sps", "sentences/s") for k in ("short", "long") for b in ("b1", "b32")]
     return [
         Case(
-            name="embed-ov-1thread-vs-all", group="settings", engine="TextEmbeddingPipeline, 1 thread",
-            peer=f"TextEmbeddingPipeline, {nproc} threads", metrics=plain, only_threads=(1,),
-            make=lambda t: (OVEmbedRunner(assets.minilm_ov(), 1),
-                            OVEmbedRunner(assets.minilm_ov(), nproc)),
+            name="embed-ov-1thread-vs-all",
+            group="settings",
+            engine="TextEmbeddingPipeline, 1 thread",
+            peer=f"TextEmbeddingPipeline, {nproc} threads",
+            metrics=plain,
+            only_threads=(1,),
+            make=lambda t: (OVEmbedRunner(assets.minilm_ov(), 1), OVEmbedRunner(assets.minilm_ov(), nproc)),
         ),
         Case(
-            name="embed-ov-throughput-vs-latency-hint", group="settings",
-            engine="TextEmbeddingPipeline PERFORMANCE_HINT=THROUGHPUT", peer="PERFORMANCE_HINT=LATENCY",
-            metrics=plain, only_threads=(nproc,),
-            make=lambda t: (OVEmbedRunner(assets.minilm_ov(), t, {"PERFORMANCE_HINT": "THROUGHPUT"}),
-                            OVEmbedRunner(assets.minilm_ov(), t, {"PERFORMANCE_HINT": "LATENCY"})),
+            name="embed-ov-throughput-vs-latency-hint",
+            group="settings",
+            engine="TextEmbeddingPipeline PERFORMANCE_HINT=THROUGHPUT",
+            peer="PERFORMANCE_HINT=LATENCY",
+            metrics=plain,
+            only_threads=(nproc,),
+            make=lambda t: (
+                OVEmbedRunner(assets.minilm_ov(), t, {"PERFORMANCE_HINT": "THROUGHPUT"}),
+                OVEmbedRunner(assets.minilm_ov(), t, {"PERFORMANCE_HINT": "LATENCY"}),
+            ),
         ),
     ]
 
@@ -181,31 +201,49 @@ def cases(full: bool) -> list[Case]:
     from .. import assets
 
     def metrics(target: float) -> list[Metric]:
-        return [Metric(f"{k}_{b}_sps", "sentences/s", True, target)
-                for k in ("short", "long") for b in ("b1", "b32")]
+        return [
+            Metric(f"{k}_{b}_sps", "sentences/s", True, target)
+            for k in ("short", "long")
+            for b in ("b1", "b32")
+        ]
 
     out = [
         Case(
-            name="embed-ov-int8-vs-st-torch", group="embeddings", engine="TextEmbeddingPipeline int8",
-            peer="sentence-transformers torch fp32", metrics=metrics(3.0),
+            name="embed-ov-int8-vs-st-torch",
+            group="embeddings",
+            engine="TextEmbeddingPipeline int8",
+            peer="sentence-transformers torch fp32",
+            metrics=metrics(3.0),
             make=lambda t: (OVEmbedRunner(assets.minilm_ov(), t), STTorchRunner(assets.minilm_dir(), t)),
             quality=_quality,
         ),
         Case(
-            name="embed-ov-int8-vs-onnxruntime", group="embeddings", engine="TextEmbeddingPipeline int8",
-            peer="onnxruntime fp32 (sentence-transformers onnx graph)", metrics=metrics(1.2),
-            make=lambda t: (OVEmbedRunner(assets.minilm_ov(), t),
-                            OrtRunner(assets.minilm_onnx(), assets.minilm_dir() / "tokenizer.json", t)),
+            name="embed-ov-int8-vs-onnxruntime",
+            group="embeddings",
+            engine="TextEmbeddingPipeline int8",
+            peer="onnxruntime fp32 (sentence-transformers onnx graph)",
+            metrics=metrics(1.2),
+            make=lambda t: (
+                OVEmbedRunner(assets.minilm_ov(), t),
+                OrtRunner(assets.minilm_onnx(), assets.minilm_dir() / "tokenizer.json", t),
+            ),
             quality=_quality,
         ),
     ]
     if full:
-        out.append(Case(
-            name="embed-ov-int8-f32-vs-st-torch", group="embeddings",
-            engine="TextEmbeddingPipeline int8, f32 precision", peer="sentence-transformers torch fp32",
-            metrics=metrics(3.0),
-            make=lambda t: (OVEmbedRunner(assets.minilm_ov(), t, {"INFERENCE_PRECISION_HINT": "f32"}),
-                            STTorchRunner(assets.minilm_dir(), t)),
-            quality=_quality, notes="same arithmetic precision as the peer (the default is bf16 here)",
-        ))
+        out.append(
+            Case(
+                name="embed-ov-int8-f32-vs-st-torch",
+                group="embeddings",
+                engine="TextEmbeddingPipeline int8, f32 precision",
+                peer="sentence-transformers torch fp32",
+                metrics=metrics(3.0),
+                make=lambda t: (
+                    OVEmbedRunner(assets.minilm_ov(), t, {"INFERENCE_PRECISION_HINT": "f32"}),
+                    STTorchRunner(assets.minilm_dir(), t),
+                ),
+                quality=_quality,
+                notes="same arithmetic precision as the peer (the default is bf16 here)",
+            )
+        )
     return out

@@ -31,10 +31,15 @@ class _Spin:
 
 
 def cases(full: bool) -> list[Case]:
-    return [Case(
-        name="fake-numpy-vs-python", group="fake", engine="numpy sum", peer="python sum",
-        metrics=[Metric("items_per_s", "items/s", True, 1.0), Metric("latency_ms", "ms", False, 1.0)],
-        make=lambda t: (_Spin(True), _Spin(False)),
-        quality=lambda c, p: {"ok": True},
-        notes="machinery smoke test; not a benchmark",
-    )]
+    return [
+        Case(
+            name="fake-numpy-vs-python",
+            group="fake",
+            engine="numpy sum",
+            peer="python sum",
+            metrics=[Metric("items_per_s", "items/s", True, 1.0), Metric("latency_ms", "ms", False, 1.0)],
+            make=lambda t: (_Spin(True), _Spin(False)),
+            quality=lambda c, p: {"ok": True},
+            notes="machinery smoke test; not a benchmark",
+        )
+    ]

@@ -94,8 +94,15 @@ class LlamaCppRunner(_LLMRunner):
 
         self.gguf = Path(gguf)
         self.threads = threads
-        self.llm = Llama(str(gguf), n_ctx=1024, n_batch=512, n_ubatch=512, n_threads=threads,
-                         n_threads_batch=threads, verbose=False)
+        self.llm = Llama(
+            str(gguf),
+            n_ctx=1024,
+            n_batch=512,
+            n_ubatch=512,
+            n_threads=threads,
+            n_threads_batch=threads,
+            verbose=False,
+        )
         self.weight_bytes = self.gguf.stat().st_size
         self.n_vocab = self.llm.n_vocab()
 
@@ -144,8 +151,9 @@ class TorchRunner(_LLMRunner):
 
         self.torch, self.threads = torch, threads
         torch.set_num_threads(threads)
-        self.model = AutoModelForCausalLM.from_pretrained(str(hf), dtype=getattr(torch, dtype),
-                                                          attn_implementation="sdpa").eval()
+        self.model = AutoModelForCausalLM.from_pretrained(
+            str(hf), dtype=getattr(torch, dtype), attn_implementation="sdpa"
+        ).eval()
         self.weight_bytes = sum(p.numel() * p.element_size() for p in self.model.parameters())
 
         class Clock(BaseStreamer):
@@ -165,9 +173,15 @@ class TorchRunner(_LLMRunner):
         torch.set_num_threads(self.threads)  # other runners in this process may change it
         x = torch.as_tensor(np.asarray(ids), dtype=torch.long)[None]
         with torch.inference_mode():
-            return self.model.generate(x, attention_mask=torch.ones_like(x), max_new_tokens=n,
-                                       min_new_tokens=n,
-                                       do_sample=False, streamer=streamer, pad_token_id=0)
+            return self.model.generate(
+                x,
+                attention_mask=torch.ones_like(x),
+                max_new_tokens=n,
+                min_new_tokens=n,
+                do_sample=False,
+                streamer=streamer,
+                pad_token_id=0,
+            )
 
     def first_and_total(self, ids: np.ndarray, n: int) -> tuple[float, float]:
         clock = self._clock()
@@ -178,11 +192,10 @@ class TorchRunner(_LLMRunner):
         return first, total
 
     def greedy(self, ids: list[int], n: int) -> list[int]:
-        return self._generate(ids, n)[0, len(ids):].tolist()
+        return self._generate(ids, n)[0, len(ids) :].tolist()
 
     def resolved(self) -> dict[str, Any]:
-        return {"torch_threads": self.torch.get_num_threads(), "dtype": str(self.model.dtype),
-                "attn": "sdpa"}
+        return {"torch_threads": self.torch.get_num_threads(), "dtype": str(self.model.dtype), "attn": "sdpa"}
 
 
 # --- cases ------------------------------------------------------------------------------------
@@ -201,16 +214,20 @@ def _quality(cand: Any, peer: Any) -> dict[str, Any]:
     return {"greedy_prefix_agreement": same / n, "engine_tokens": a[:12], "peer_tokens": b[:12]}
 
 
-def _derive(cand: Any, peer: Any, threads: int, medians: dict[str, dict[str, float]],
-            probe: dict[str, Any]) -> dict[str, Any]:
+def _derive(
+    cand: Any, peer: Any, threads: int, medians: dict[str, dict[str, float]], probe: dict[str, Any]
+) -> dict[str, Any]:
     """Memory-bandwidth utilisation: weight bytes streamed per token x tok/s / probed bandwidth."""
     bw = probe.get("bw_1t_gbs" if threads == 1 else "bw_all_gbs") or float("nan")
     out: dict[str, Any] = {"bw_gbs": bw}
     for side, runner in (("engine", cand), ("peer", peer)):
         mb = runner.weight_bytes / 1e6
         tok_s = medians[side]["decode_tok_s"]
-        out[side] = {"weight_mb": round(mb, 1), "achieved_gbs": round(tok_s * mb / 1000, 1),
-                     "mbu": round(tok_s * mb / 1000 / bw, 3)}
+        out[side] = {
+            "weight_mb": round(mb, 1),
+            "achieved_gbs": round(tok_s * mb / 1000, 1),
+            "mbu": round(tok_s * mb / 1000 / bw, 3),
+        }
     return out
 
 
@@ -218,29 +235,43 @@ def cases(full: bool) -> list[Case]:
     from .. import assets
 
     def metrics(decode: float | None, prefill: float | None) -> list[Metric]:
-        return [Metric("decode_tok_s", "tok/s", True, decode), Metric("ttft128_ms", "ms", False, prefill),
-                Metric("ttft512_ms", "ms", False, prefill)]
+        return [
+            Metric("decode_tok_s", "tok/s", True, decode),
+            Metric("ttft128_ms", "ms", False, prefill),
+            Metric("ttft512_ms", "ms", False, prefill),
+        ]
 
     def ov_vs_gguf(variant: str, gguf: str, decode: float | None) -> Case:
         return Case(
-            name=f"chat-ov-{variant}-vs-llamacpp-{gguf}", group="chat",
-            engine=f"openvino-genai {variant}", peer=f"llama.cpp {gguf.upper()}",
+            name=f"chat-ov-{variant}-vs-llamacpp-{gguf}",
+            group="chat",
+            engine=f"openvino-genai {variant}",
+            peer=f"llama.cpp {gguf.upper()}",
             metrics=metrics(decode, 2.0),
-            make=lambda t: (GenAIRunner(assets.gemma_ov(variant), t),
-                            LlamaCppRunner(assets.gemma_gguf(gguf), t)),
-            quality=_quality, derive=_derive,
+            make=lambda t: (
+                GenAIRunner(assets.gemma_ov(variant), t),
+                LlamaCppRunner(assets.gemma_gguf(gguf), t),
+            ),
+            quality=_quality,
+            derive=_derive,
         )
 
     out = [ov_vs_gguf("int8", "q8_0", 1.0), ov_vs_gguf("int8", "q4_k_m", 1.0)]
     int4 = [v for v in assets.GEMMA_OV if v.startswith("int4")]
     for variant in int4 if full else ["int4-g128-asym", "int4-cw-sym"]:
         out.append(ov_vs_gguf(variant, "q4_0", 0.9))
-    out.append(Case(
-        name="chat-ov-int8-vs-torch-bf16", group="chat", engine="openvino-genai int8",
-        peer="transformers PyTorch bf16", metrics=metrics(3.0, 3.0),
-        make=lambda t: (GenAIRunner(assets.gemma_ov("int8"), t), TorchRunner(assets.gemma_hf(), t)),
-        quality=_quality, derive=_derive,
-    ))
+    out.append(
+        Case(
+            name="chat-ov-int8-vs-torch-bf16",
+            group="chat",
+            engine="openvino-genai int8",
+            peer="transformers PyTorch bf16",
+            metrics=metrics(3.0, 3.0),
+            make=lambda t: (GenAIRunner(assets.gemma_ov("int8"), t), TorchRunner(assets.gemma_hf(), t)),
+            quality=_quality,
+            derive=_derive,
+        )
+    )
     if full:
         out.append(ov_vs_gguf("int8", "f16", None))
     return out
@@ -253,21 +284,35 @@ def settings_cases(full: bool) -> list[Case]:
     from .. import assets
 
     nproc = os.cpu_count() or 1
-    plain = [Metric("decode_tok_s", "tok/s"), Metric("ttft128_ms", "ms", False),
-             Metric("ttft512_ms", "ms", False)]
+    plain = [
+        Metric("decode_tok_s", "tok/s"),
+        Metric("ttft128_ms", "ms", False),
+        Metric("ttft512_ms", "ms", False),
+    ]
     return [
         Case(
-            name="chat-ov-int8-pa-vs-sdpa", group="settings", engine="genai int8 ATTENTION_BACKEND=PA",
-            peer="genai int8 ATTENTION_BACKEND=SDPA", metrics=plain,
-            make=lambda t: (GenAIRunner(assets.gemma_ov("int8"), t, {"ATTENTION_BACKEND": "PA"}),
-                            GenAIRunner(assets.gemma_ov("int8"), t, {"ATTENTION_BACKEND": "SDPA"})),
+            name="chat-ov-int8-pa-vs-sdpa",
+            group="settings",
+            engine="genai int8 ATTENTION_BACKEND=PA",
+            peer="genai int8 ATTENTION_BACKEND=SDPA",
+            metrics=plain,
+            make=lambda t: (
+                GenAIRunner(assets.gemma_ov("int8"), t, {"ATTENTION_BACKEND": "PA"}),
+                GenAIRunner(assets.gemma_ov("int8"), t, {"ATTENTION_BACKEND": "SDPA"}),
+            ),
             notes="which attention backend should be the default",
         ),
         Case(
-            name="chat-ov-int8-1thread-vs-all", group="settings", engine="genai int8, 1 thread",
-            peer=f"genai int8, {nproc} threads", metrics=plain, only_threads=(1,),
-            make=lambda t: (GenAIRunner(assets.gemma_ov("int8"), 1),
-                            GenAIRunner(assets.gemma_ov("int8"), nproc)),
+            name="chat-ov-int8-1thread-vs-all",
+            group="settings",
+            engine="genai int8, 1 thread",
+            peer=f"genai int8, {nproc} threads",
+            metrics=plain,
+            only_threads=(1,),
+            make=lambda t: (
+                GenAIRunner(assets.gemma_ov("int8"), 1),
+                GenAIRunner(assets.gemma_ov("int8"), nproc),
+            ),
             notes="INFERENCE_NUM_THREADS: 1 vs all (the OpenVINO default uses all)",
         ),
     ]

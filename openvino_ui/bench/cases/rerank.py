@@ -74,8 +74,10 @@ class STCrossRunner(_RerankRunner):
 
     def scores(self, query: str, docs: list[str]) -> np.ndarray:
         self.torch.set_num_threads(self.threads)
-        return np.asarray(self.model.predict([(query, d) for d in docs], batch_size=len(docs),
-                                             convert_to_numpy=True), dtype=np.float32).ravel()
+        scores = self.model.predict(
+            [(query, d) for d in docs], batch_size=len(docs), convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(scores, dtype=np.float32).ravel()
 
     def resolved(self) -> dict[str, Any]:
         return {"torch_threads": self.torch.get_num_threads(), "dtype": "float32"}
@@ -113,16 +115,26 @@ def cases(full: bool) -> list[Case]:
 
     return [
         Case(
-            name="rerank-ov-cross-encoder-vs-st", group="rerank", engine="TextRerankPipeline int8",
-            peer="sentence-transformers CrossEncoder torch fp32", metrics=metrics(3.0),
+            name="rerank-ov-cross-encoder-vs-st",
+            group="rerank",
+            engine="TextRerankPipeline int8",
+            peer="sentence-transformers CrossEncoder torch fp32",
+            metrics=metrics(3.0),
             make=lambda t: (OVCrossRunner(assets.reranker_ov(), t), STCrossRunner(assets.reranker_hf(), t)),
-            quality=_quality, notes="MiniLM-L6-shaped cross-encoder, random weights (seed 0)",
+            quality=_quality,
+            notes="MiniLM-L6-shaped cross-encoder, random weights (seed 0)",
         ),
         Case(
-            name="rerank-ov-bi-encoder-vs-st", group="rerank", engine="TextEmbeddingPipeline int8 + cosine",
-            peer="sentence-transformers torch fp32 + cosine", metrics=metrics(3.0),
-            make=lambda t: (_BiRunner(OVEmbedRunner(assets.minilm_ov(), t)),
-                            _BiRunner(STTorchRunner(assets.minilm_dir(), t))),
-            quality=_quality, notes="all-MiniLM-L6-v2; the default reranker when no cross-encoder exists",
+            name="rerank-ov-bi-encoder-vs-st",
+            group="rerank",
+            engine="TextEmbeddingPipeline int8 + cosine",
+            peer="sentence-transformers torch fp32 + cosine",
+            metrics=metrics(3.0),
+            make=lambda t: (
+                _BiRunner(OVEmbedRunner(assets.minilm_ov(), t)),
+                _BiRunner(STTorchRunner(assets.minilm_dir(), t)),
+            ),
+            quality=_quality,
+            notes="all-MiniLM-L6-v2; the default reranker when no cross-encoder exists",
         ),
     ]

@@ -38,8 +38,10 @@ class _App:
         from ...pool import EnginePool
         from ...ui import build_app
 
-        yaml = (f"defaults: {{cache_dir: null}}\nmodels:\n  chat:\n    task: llm\n    path: {model_dir}\n"
-                f"    properties: {{INFERENCE_NUM_THREADS: {threads}}}\n")
+        yaml = (
+            f"defaults: {{cache_dir: null}}\nmodels:\n  chat:\n    task: llm\n    path: {model_dir}\n"
+            f"    properties: {{INFERENCE_NUM_THREADS: {threads}}}\n"
+        )
         self.config = parse_config(yaml, Path(tempfile.gettempdir()) / "bench-serving.yaml")
         self.pool = EnginePool(self.config)
         self.pool.get("chat").load()
@@ -142,13 +144,21 @@ def cases(full: bool) -> list[Case]:
 
     return [
         Case(
-            name="serving-stream", group="serving", engine="chat via gradio_client (streamed)",
-            peer="same API object called in-process", metrics=[Metric("stream_tok_s", "tok/s", True, 0.9)],
-            make=stream, notes=f"greedy, {N_TOKENS} new tokens, fresh prompt per call; Gemma-3-270M int8",
+            name="serving-stream",
+            group="serving",
+            engine="chat via gradio_client (streamed)",
+            peer="same API object called in-process",
+            metrics=[Metric("stream_tok_s", "tok/s", True, 0.9)],
+            make=stream,
+            notes=f"greedy, {N_TOKENS} new tokens, fresh prompt per call; Gemma-3-270M int8",
         ),
         Case(
-            name="serving-call", group="serving", engine="/models via gradio_client",
-            peer="ModelsAPI.models() in-process", metrics=[Metric("call_p50_ms", "ms", False, None)],
-            make=call, notes="per-call cost of the Gradio queue + HTTP on loopback (ratio < 1 is expected)",
+            name="serving-call",
+            group="serving",
+            engine="/models via gradio_client",
+            peer="ModelsAPI.models() in-process",
+            metrics=[Metric("call_p50_ms", "ms", False, None)],
+            make=call,
+            notes="per-call cost of the Gradio queue + HTTP on loopback (ratio < 1 is expected)",
         ),
     ]

@@ -23,16 +23,39 @@ from ..core import Case, Metric
 SR = 24000
 TEXTS = {
     "short": "The train leaves at nine.",
-    "medium": ("Speech synthesis turns written text into audio. This sentence measures how fast the "
-               "model runs on an ordinary processor."),
-    "long": ("The library opens at nine in the morning and closes at six in the evening on weekdays. "
-             "Visitors may borrow up to ten books at a time, and the reading room on the second floor "
-             "stays quiet all day. Please return borrowed books before the end of the month, and "
-             "remember that the café on the ground floor closes an hour earlier than the library."),
+    "medium": (
+        "Speech synthesis turns written text into audio. This sentence measures how fast the "
+        "model runs on an ordinary processor."
+    ),
+    "long": (
+        "The library opens at nine in the morning and closes at six in the evening on weekdays. "
+        "Visitors may borrow up to ten books at a time, and the reading room on the second floor "
+        "stays quiet all day. Please return borrowed books before the end of the month, and "
+        "remember that the café on the ground floor closes an hour earlier than the library."
+    ),
 }
 # espeak-ng IPA -> Kokoro (misaki) symbols, for the few that differ.
-_E2M = {"aɪ": "I", "aʊ": "W", "dʒ": "ʤ", "eɪ": "A", "e": "A", "tʃ": "ʧ", "ɔɪ": "Y", "oʊ": "O", "əl": "ᵊl",
-        "ɚ": "əɹ", "r": "ɹ", "x": "k", "ç": "k", "ɐ": "ə", "ɬ": "l", "ɜː": "ɜɹ", "ɾ": "T", "ʔ": "t", "o": "ɔ"}
+_E2M = {
+    "aɪ": "I",
+    "aʊ": "W",
+    "dʒ": "ʤ",
+    "eɪ": "A",
+    "e": "A",
+    "tʃ": "ʧ",
+    "ɔɪ": "Y",
+    "oʊ": "O",
+    "əl": "ᵊl",
+    "ɚ": "əɹ",
+    "r": "ɹ",
+    "x": "k",
+    "ç": "k",
+    "ɐ": "ə",
+    "ɬ": "l",
+    "ɜː": "ɜɹ",
+    "ɾ": "T",
+    "ʔ": "t",
+    "o": "ɔ",
+}
 
 
 def _data() -> Path:
@@ -50,8 +73,12 @@ def phoneme_ids(text: str) -> np.ndarray:
         if re.fullmatch(r"[.,!?;:]+", part.strip()):
             out = out.rstrip() + part.strip() + " "
             continue
-        ipa = subprocess.run(["espeak-ng", "-q", "-v", "en-us", "--ipa=1", part.strip()],
-                             capture_output=True, text=True, check=True).stdout
+        ipa = subprocess.run(
+            ["espeak-ng", "-q", "-v", "en-us", "--ipa=1", part.strip()],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         for word in ipa.split():
             for piece in word.split("_"):
                 stress = "".join(c for c in piece if c in "ˈˌ")
@@ -102,8 +129,10 @@ class OVKokoroRunner(_TTSRunner):
         return np.asarray(res[0]).ravel()
 
     def resolved(self) -> dict[str, Any]:
-        return {k: str(self.compiled.get_property(k)) for k in
-                ("INFERENCE_NUM_THREADS", "PERFORMANCE_HINT", "INFERENCE_PRECISION_HINT", "NUM_STREAMS")}
+        return {
+            k: str(self.compiled.get_property(k))
+            for k in ("INFERENCE_NUM_THREADS", "PERFORMANCE_HINT", "INFERENCE_PRECISION_HINT", "NUM_STREAMS")
+        }
 
 
 class OrtKokoroRunner(_TTSRunner):
@@ -130,19 +159,30 @@ def _quality(cand: Any, peer: Any) -> dict[str, Any]:
     ids = cand.inputs["medium"]
     a, b = cand.synth(ids), peer.synth(ids)
     ratio = a.size / b.size
-    return {"engine_audio_s": round(a.size / SR, 2), "peer_audio_s": round(b.size / SR, 2),
-            "phonemes": int(ids.shape[1] - 2), "ok": abs(ratio - 1) < 0.05}
+    return {
+        "engine_audio_s": round(a.size / SR, 2),
+        "peer_audio_s": round(b.size / SR, 2),
+        "phonemes": int(ids.shape[1] - 2),
+        "ok": abs(ratio - 1) < 0.05,
+    }
 
 
 def cases(full: bool) -> list[Case]:
     from .. import assets
 
     kinds = tuple(TEXTS) if full else ("short", "medium")  # the long text alone takes ~20 s a side
-    return [Case(
-        name="tts-ov-kokoro-vs-onnxruntime", group="tts", engine="OpenVINO Kokoro-82M int8",
-        peer="onnxruntime (same ONNX)",
-        metrics=[Metric(f"rtf_{k}", "RTF", False, 1.2) for k in kinds],
-        make=lambda t: (OVKokoroRunner(assets.kokoro_model(), t, kinds),
-                        OrtKokoroRunner(assets.kokoro_onnx(), t, kinds)),
-        quality=_quality, notes="same phoneme ids and voice on both sides; model time only",
-    )]
+    return [
+        Case(
+            name="tts-ov-kokoro-vs-onnxruntime",
+            group="tts",
+            engine="OpenVINO Kokoro-82M int8",
+            peer="onnxruntime (same ONNX)",
+            metrics=[Metric(f"rtf_{k}", "RTF", False, 1.2) for k in kinds],
+            make=lambda t: (
+                OVKokoroRunner(assets.kokoro_model(), t, kinds),
+                OrtKokoroRunner(assets.kokoro_onnx(), t, kinds),
+            ),
+            quality=_quality,
+            notes="same phoneme ids and voice on both sides; model time only",
+        )
+    ]
