@@ -1,38 +1,11 @@
 """The Chat tab: streaming chat with an `llm` model, Stop, Clear, system prompt, sampling controls."""
 
-import time
 from typing import Any
 
 import gradio as gr
 
 from ..api import API
-from ..api.errors import as_gradio_error
-from ..generation import Delta
-from .common import GLUE, SessionCancels, generation_readout, model_dropdown
-
-UPDATES_PER_S = 20
-
-
-def _text_of(content: Any) -> str:
-    """Chatbot message content as plain text (Gradio may hand it back as a list of parts)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
-    if isinstance(content, dict):
-        return str(content.get("text", ""))
-    return str(content or "")
-
-
-def _plain_history(history: list[Any] | None) -> list[dict[str, str]]:
-    turns = []
-    for msg in history or []:
-        role = msg.get("role") if isinstance(msg, dict) else getattr(msg, "role", None)
-        content = msg.get("content") if isinstance(msg, dict) else getattr(msg, "content", "")
-        text = _text_of(content)
-        if role in ("user", "assistant") and text:
-            turns.append({"role": role, "content": text})
-    return turns
+from .common import GLUE, SessionCancels, earlier_turns, model_dropdown, sampling_values, stream_reply
 
 
 def build_chat_tab(api: API) -> None:
@@ -100,36 +73,10 @@ def build_chat_tab(api: API) -> None:
         seed_value: float | None,
         request: gr.Request,
     ) -> Any:
-        turns = _plain_history(history)
-        prior = turns[:-1] if turns and turns[-1]["role"] == "user" else turns
-        params = dict(
-            max_new_tokens=int(max_new),
-            temperature=temp,
-            top_p=p,
-            top_k=int(k),
-            repetition_penalty=rep,
-            seed=None if seed_value is None or seed_value < 0 else int(seed_value),
-        )
         cancel = cancels.begin(request.session_hash if request else None)
-        shown = list(history or []) + [{"role": "assistant", "content": ""}]
-        reply = ""
-        last_update = 0.0
-        try:
-            for event in api.chat.events(text, model_name, system, prior, params, cancel):
-                if isinstance(event, Delta):
-                    reply += event.text
-                    # A fast model makes hundreds of tokens a second; re-rendering the chat that
-                    # often floods the browser, so the page gets at most UPDATES_PER_S updates.
-                    now = time.monotonic()
-                    if now - last_update >= 1 / UPDATES_PER_S:
-                        last_update = now
-                        shown[-1] = {"role": "assistant", "content": reply}
-                        yield shown, "generating…"
-                else:
-                    shown[-1] = {"role": "assistant", "content": event.text or reply}
-                    yield shown, generation_readout(event.metrics, event.device, event.stopped)
-        except Exception as exc:
-            raise as_gradio_error(exc) from exc
+        params = sampling_values(max_new, temp, p, k, rep, seed_value)
+        events = api.chat.events(text, model_name, system, earlier_turns(history), params, cancel)
+        yield from stream_reply(events, history)
 
     def stop_stream(request: gr.Request) -> None:
         cancels.cancel(request.session_hash if request else None)

@@ -1,11 +1,20 @@
 """Small helpers shared by the tabs: readouts, session-scoped cancel flags, model choices."""
 
 import threading
+import time
+from collections.abc import Iterator
+from typing import Any
 
 import gradio as gr
 
+from ..api.errors import as_gradio_error
+from ..generation import Delta, Finished
 from ..pool import EnginePool
 from ..stats import GenerationMetrics
+
+# A fast model makes hundreds of tokens a second; re-rendering a chat that often floods the
+# browser, so a streamed reply updates the page at most this many times a second.
+UPDATES_PER_S = 20
 
 GLUE = {"api_visibility": "undocumented"}  # UI wiring that is not part of the public API
 
@@ -54,3 +63,66 @@ class SessionCancels:
             event = self._events.get(session or "")
         if event is not None:
             event.set()
+
+
+def _text_of(content: Any) -> str:
+    """Chatbot message content as plain text (Gradio may hand it back as a list of parts)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
+    return str(content or "")
+
+
+def plain_turns(history: list[Any] | None) -> list[dict[str, str]]:
+    """Chatbot messages as {"role", "content"} text turns, oldest first."""
+    turns = []
+    for msg in history or []:
+        role = msg.get("role") if isinstance(msg, dict) else getattr(msg, "role", None)
+        text = _text_of(msg.get("content") if isinstance(msg, dict) else getattr(msg, "content", ""))
+        if role in ("user", "assistant") and text:
+            turns.append({"role": role, "content": text})
+    return turns
+
+
+def earlier_turns(history: list[Any] | None) -> list[dict[str, str]]:
+    """The turns before the question just added to the chat (which is sent on its own)."""
+    turns = plain_turns(history)
+    return turns[:-1] if turns and turns[-1]["role"] == "user" else turns
+
+
+def sampling_values(
+    max_new: float, temperature: float, top_p: float, top_k: float, penalty: float, seed: float | None
+) -> dict[str, Any]:
+    """The sampling controls' values as request parameters (seed -1 means random)."""
+    return dict(
+        max_new_tokens=int(max_new),
+        temperature=temperature,
+        top_p=top_p,
+        top_k=int(top_k),
+        repetition_penalty=penalty,
+        seed=None if seed is None or seed < 0 else int(seed),
+    )
+
+
+def stream_reply(events: Iterator[Delta | Finished], history: list[Any] | None) -> Iterator[tuple[list, str]]:
+    """Turn engine events into (chat messages, readout) updates for a Chatbot and a Markdown."""
+    shown = list(history or []) + [{"role": "assistant", "content": ""}]
+    reply = ""
+    last_update = 0.0
+    try:
+        for event in events:
+            if isinstance(event, Delta):
+                reply += event.text
+                now = time.monotonic()
+                if now - last_update >= 1 / UPDATES_PER_S:
+                    last_update = now
+                    shown[-1] = {"role": "assistant", "content": reply}
+                    yield shown, "generating…"
+            else:
+                shown[-1] = {"role": "assistant", "content": event.text or reply}
+                yield shown, generation_readout(event.metrics, event.device, event.stopped)
+    except Exception as exc:
+        raise as_gradio_error(exc) from exc

@@ -7,8 +7,7 @@ import gradio as gr
 
 from ..api import API
 from ..api.errors import as_gradio_error
-from ..generation import Delta
-from .common import GLUE, SessionCancels, generation_readout, model_dropdown
+from .common import GLUE, SessionCancels, earlier_turns, model_dropdown, sampling_values, stream_reply
 
 
 def model_note(api: API, name: str | None) -> str:
@@ -22,27 +21,6 @@ def model_note(api: API, name: str | None) -> str:
     if "demo" in description.lower():
         return f"⚠️ **Demo model.** {description}"
     return ""
-
-
-def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
-    if isinstance(content, dict):
-        return str(content.get("text", ""))
-    return str(content or "")
-
-
-def plain_turns(history: list[Any] | None) -> list[dict[str, str]]:
-    """Chatbot messages as {"role", "content"} text turns (the image is sent separately)."""
-    turns = []
-    for msg in history or []:
-        role = msg.get("role") if isinstance(msg, dict) else getattr(msg, "role", None)
-        text = _text_of(msg.get("content") if isinstance(msg, dict) else getattr(msg, "content", ""))
-        if role in ("user", "assistant") and text:
-            turns.append({"role": role, "content": text})
-    return turns
 
 
 def image_readout(api: API, image: str | None, model: str | None) -> str:
@@ -135,30 +113,10 @@ def build_vision_tab(api: API) -> None:
         seed_value: float | None,
         request: gr.Request,
     ) -> Any:
-        turns = plain_turns(history)
-        prior = turns[:-1] if turns and turns[-1]["role"] == "user" else turns
-        params = dict(
-            max_new_tokens=int(max_new),
-            temperature=temp,
-            top_p=p,
-            top_k=int(k),
-            repetition_penalty=rep,
-            seed=None if seed_value is None or seed_value < 0 else int(seed_value),
-        )
         cancel = cancels.begin(request.session_hash if request else None)
-        shown = list(history or []) + [{"role": "assistant", "content": ""}]
-        answer = ""
-        try:
-            for event in api.vision.events(picture, text, model_name, prior, params, cancel):
-                if isinstance(event, Delta):
-                    answer += event.text
-                    shown[-1] = {"role": "assistant", "content": answer}
-                    yield shown, "generating…"
-                else:
-                    shown[-1] = {"role": "assistant", "content": event.text or answer}
-                    yield shown, generation_readout(event.metrics, event.device, event.stopped)
-        except Exception as exc:
-            raise as_gradio_error(exc) from exc
+        params = sampling_values(max_new, temp, p, k, rep, seed_value)
+        events = api.vision.events(picture, text, model_name, earlier_turns(history), params, cancel)
+        yield from stream_reply(events, history)
 
     def stop_stream(request: gr.Request) -> None:
         cancels.cancel(request.session_hash if request else None)
@@ -175,11 +133,12 @@ def build_vision_tab(api: API) -> None:
         repetition_penalty,
         seed,
     ]
-    events = []
     for trigger in (question.submit, send.click):
         step = trigger(take_question, [question, image, chatbot], [question, chatbot, pending], **GLUE)
-        events.append(step.then(respond, inputs, [chatbot, readout], concurrency_limit=None, **GLUE))
-    stop.click(stop_stream, None, None, cancels=events, queue=False, **GLUE)
+        step.then(respond, inputs, [chatbot, readout], concurrency_limit=None, **GLUE)
+    # Stop sets this session's cancel flag: generation ends at the next token and the final
+    # readout still arrives (cancelling the Gradio event would drop it).
+    stop.click(stop_stream, None, None, queue=False, **GLUE)
     clear.click(lambda: ([], "", ""), None, [chatbot, readout, question], queue=False, **GLUE)
     # A new picture starts a new conversation: earlier answers were about the old one.
     image.change(
