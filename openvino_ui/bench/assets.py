@@ -31,6 +31,7 @@ GEMMA_OV = {
     "int4-cw-sym": ("int4", ("--group-size", "-1", "--sym")),
     # int4 also for the (tied) embedding / lm_head, which is 63 % of Gemma-270M's weights.
     "int4-cw-sym-all": ("int4", ("--group-size", "-1", "--sym", "--all-layers")),
+    "int4-g128-sym-all": ("int4", ("--group-size", "128", "--sym", "--all-layers")),
 }
 # GGUF variants: name -> llama.cpp ftype (llama_ftype enum), requantized from the packaged Q4_K_M.
 GGUF_FTYPES = {"q8_0": 7, "q4_0": 2, "f16": 1}

@@ -26,7 +26,11 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="benchmark the engines against llama.cpp, PyTorch, onnxruntime, ...")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="the main cases, 3 rounds (default)")
-    mode.add_argument("--full", action="store_true", help="every variant (int4 sweep, settings), 5 rounds")
+    mode.add_argument(
+        "--full",
+        action="store_true",
+        help="also the int4 sweep, int8 vs F16, f32 embeddings, the long TTS text; 5 rounds",
+    )
     p.add_argument(
         "--areas",
         default=",".join(DEFAULT_AREAS),
@@ -50,6 +54,11 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--markdown", type=Path, default=Path("BENCHMARKS.md"), help="report file (default: %(default)s)"
+    )
+    p.add_argument(
+        "--report-only",
+        action="store_true",
+        help="only rewrite the report and plots from the existing results.json",
     )
     p.add_argument("--no-probe", action="store_true", help="skip the machine probe (smoke tests)")
     p.add_argument(
@@ -76,6 +85,10 @@ def run_bench(args: argparse.Namespace) -> int:
     from .probe import probe
     from .report import write_report
 
+    if args.report_only:
+        records = json.loads((args.out / "results.json").read_text(encoding="utf-8"))
+        write_report(records, "openvino-ui bench --report-only", args.out, args.markdown)
+        return 0
     full = bool(args.full)
     rounds = args.rounds or (5 if full else 3)
     if rounds < 3:
@@ -107,6 +120,7 @@ def run_bench(args: argparse.Namespace) -> int:
                 continue
             log.info("case %s threads=%d", case.name, t)
             record = run_case(case, t, rounds, args.warmup, machine)
+            record["command"] = command
             records = [r for r in records if (r["case"], r["threads"]) != (case.name, t)] + [record]
             write_records(records, results)
             _print(record)

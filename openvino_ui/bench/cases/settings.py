@@ -1,11 +1,100 @@
-"""OpenVINO against itself (thread count, attention backend, performance hint): the evidence for
-the defaults in models.yaml."""
+"""OpenVINO against itself (thread count, attention backend, precision, performance hint): the
+evidence for the defaults in models.yaml."""
 
 from __future__ import annotations
 
-from ..core import Case
+from ..core import Case, Metric
 from . import embedding, llm
 
 
 def cases(full: bool) -> list[Case]:
-    return llm.settings_cases(full) + embedding.settings_cases()
+    return _chat(full) + _embeddings()
+
+
+def _chat(full: bool) -> list[Case]:
+    """OpenVINO against itself: evidence for the defaults in models.yaml."""
+    import os
+
+    from .. import assets
+
+    nproc = os.cpu_count() or 1
+    plain = [
+        Metric("decode_tok_s", "tok/s"),
+        Metric("ttft128_ms", "ms", False),
+        Metric("ttft512_ms", "ms", False),
+    ]
+    return [
+        Case(
+            name="chat-ov-int8-pa-vs-sdpa",
+            group="settings",
+            engine="genai int8 ATTENTION_BACKEND=PA",
+            peer="genai int8 ATTENTION_BACKEND=SDPA",
+            metrics=plain,
+            make=lambda t: (
+                llm.GenAIRunner(assets.gemma_ov("int8"), t, {"ATTENTION_BACKEND": "PA"}),
+                llm.GenAIRunner(assets.gemma_ov("int8"), t, {"ATTENTION_BACKEND": "SDPA"}),
+            ),
+            notes="which attention backend should be the default",
+        ),
+        Case(
+            name="chat-ov-int8-f32-vs-bf16",
+            group="settings",
+            engine="genai int8 INFERENCE_PRECISION_HINT=f32",
+            peer="genai int8 default precision (bf16 here)",
+            metrics=plain,
+            make=lambda t: (
+                llm.GenAIRunner(assets.gemma_ov("int8"), t, {"INFERENCE_PRECISION_HINT": "f32"}),
+                llm.GenAIRunner(assets.gemma_ov("int8"), t),
+            ),
+            notes="activation precision; the weights stay int8",
+        ),
+        Case(
+            name="chat-ov-int8-1thread-vs-all",
+            group="settings",
+            engine="genai int8, 1 thread",
+            peer=f"genai int8, {nproc} threads",
+            metrics=plain,
+            only_threads=(1,),
+            make=lambda t: (
+                llm.GenAIRunner(assets.gemma_ov("int8"), 1),
+                llm.GenAIRunner(assets.gemma_ov("int8"), nproc),
+            ),
+            notes="INFERENCE_NUM_THREADS: 1 vs all (the OpenVINO default uses all)",
+        ),
+    ]
+
+
+def _embeddings() -> list[Case]:
+    """OpenVINO against itself: thread count and performance hint for the embedding model."""
+    import os
+
+    from .. import assets
+
+    nproc = os.cpu_count() or 1
+    plain = [Metric(f"{k}_{b}_sps", "sentences/s") for k in ("short", "long") for b in ("b1", "b32")]
+    return [
+        Case(
+            name="embed-ov-1thread-vs-all",
+            group="settings",
+            engine="TextEmbeddingPipeline, 1 thread",
+            peer=f"TextEmbeddingPipeline, {nproc} threads",
+            metrics=plain,
+            only_threads=(1,),
+            make=lambda t: (
+                embedding.OVEmbedRunner(assets.minilm_ov(), 1),
+                embedding.OVEmbedRunner(assets.minilm_ov(), nproc),
+            ),
+        ),
+        Case(
+            name="embed-ov-throughput-vs-latency-hint",
+            group="settings",
+            engine="TextEmbeddingPipeline PERFORMANCE_HINT=THROUGHPUT",
+            peer="PERFORMANCE_HINT=LATENCY",
+            metrics=plain,
+            only_threads=(nproc,),
+            make=lambda t: (
+                embedding.OVEmbedRunner(assets.minilm_ov(), t, {"PERFORMANCE_HINT": "THROUGHPUT"}),
+                embedding.OVEmbedRunner(assets.minilm_ov(), t, {"PERFORMANCE_HINT": "LATENCY"}),
+            ),
+        ),
+    ]
