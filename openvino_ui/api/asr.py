@@ -67,7 +67,8 @@ class ASRAPI:
             (text, segments, srt, vtt, info): the transcript; segments as [[start_s, end_s, text], ...]
             (empty for timestamps="none"); SubRip and WebVTT subtitle files (None without timestamps);
             info {"duration_s", "processing_s", "rtf", "language", "task", "device", "words"}, where rtf is
-            processing time / audio duration and words is [[start_s, end_s, word], ...] for timestamps="word".
+            processing time / audio duration, language is the code given or else the one Whisper detected,
+            and words is [[start_s, end_s, word], ...] for timestamps="word".
         """
         # Only files uploaded to this server are read: a client must not name arbitrary local paths.
         path = uploaded_file(audio, "audio", "speech.wav")
@@ -77,7 +78,7 @@ class ASRAPI:
             "duration_s": round(result.duration_s, 3),
             "processing_s": round(result.processing_s, 3),
             "rtf": round(result.rtf, 4),
-            "language": result.language or "auto",
+            "language": result.language or "unknown",
             "task": result.task,
             "device": result.device,
             "words": [list(w) for w in result.words],

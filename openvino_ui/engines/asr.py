@@ -67,7 +67,7 @@ class Transcript:
     text: str
     segments: tuple[TimedText, ...]  # empty unless segment or word timestamps were asked for
     words: tuple[TimedText, ...]  # empty unless word timestamps were asked for
-    language: str | None  # the language asked for; None: detected by the model (or English-only)
+    language: str | None  # the language asked for, else the one the model detected (None if unknown)
     task: str
     duration_s: float  # length of the audio
     processing_s: float  # wall time of recognition
@@ -168,13 +168,21 @@ class ASREngine(Engine):
             text=(result.texts[0] if result.texts else "").strip(),
             segments=_timed(result.chunks) if timestamps != "none" else (),
             words=_timed(result.words) if timestamps == "word" else (),
-            language=code,
+            language=code or _detected_language(result),
             task=task,
             duration_s=duration,
             processing_s=elapsed,
             rtf=elapsed / duration if duration else 0.0,
             device=self.device,
         )
+
+
+def _detected_language(result: Any) -> str | None:
+    """The language code Whisper detected ("fr"; genai may report it as "<|fr|>"), if it says."""
+    value = getattr(result, "language", None)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip().removeprefix("<|").removesuffix("|>")
 
 
 def _timed(items: Any) -> tuple[TimedText, ...]:

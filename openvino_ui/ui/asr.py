@@ -38,9 +38,10 @@ def control_settings(api: API, model: str | None) -> tuple[dict[str, Any], dict[
 
 def readout(result: Any) -> str:
     speed = f" ({1 / result.rtf:.1f}× real time)" if result.rtf else ""
+    language = f" · language **{result.language}**" if result.language else ""
     return (
         f"audio **{result.duration_s:.2f} s** · processing **{result.processing_s:.2f} s** · "
-        f"real-time factor **{result.rtf:.3f}**{speed} · device **{result.device}**"
+        f"real-time factor **{result.rtf:.3f}**{speed}{language} · device **{result.device}**"
     )
 
 

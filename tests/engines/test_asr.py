@@ -53,7 +53,7 @@ def test_plain_transcript_types(multi):
     assert result.segments == () and result.words == ()
     assert result.duration_s == pytest.approx(2.0)
     assert result.processing_s > 0 and result.rtf == pytest.approx(result.processing_s / 2.0)
-    assert result.device == "CPU" and result.task == "transcribe" and result.language is None
+    assert result.device == "CPU" and result.task == "transcribe"
     with pytest.raises(AttributeError):
         result.text = "frozen"  # type: ignore[misc]
 
@@ -69,6 +69,11 @@ def test_timestamps_accepted(multi, timestamps):
     check_timed(result.words)
     if timestamps == "segment":
         assert result.words == ()
+
+
+def test_detected_language_is_reported(multi):
+    result = multi.transcribe(noise(1.0))  # no language given: Whisper detects one
+    assert isinstance(result.language, str) and result.language.isalpha() and len(result.language) <= 3
 
 
 def test_language_and_translate(multi):

@@ -68,6 +68,7 @@ def test_whisper_base_on_espeak_speech(real_app, prepared_models, tmp_path):
         real_app, espeak(FOX, tmp_path / "fox.wav"), timestamps="word"
     )
     assert wer(FOX, text) <= 0.25, text
+    assert info["language"] == "en"  # detected: no language was given
     words = info["words"]
     assert len(words) >= 6 and all(start <= end for start, end, _ in words)
     assert [w[0] for w in words] == sorted(w[0] for w in words)
