@@ -3,12 +3,13 @@
 import threading
 from collections.abc import Iterator
 
-from ..generation import Delta, Finished, GenerationParams
+from ..generation import Delta, Finished
 from ..pool import EnginePool
 from .errors import user_errors
-from .validation import bounded, pick_model, require_text
+from .generation import checked_history, cumulative_text, generation_params
+from .validation import pick_model, require_text
 
-ROLES = ("system", "user", "assistant")
+ROLES = ("user", "assistant", "system")
 
 
 class ChatAPI:
@@ -33,7 +34,7 @@ class ChatAPI:
         system = (system_prompt if system_prompt is not None else spec.system_prompt).strip()
         if system:
             messages.append({"role": "system", "content": system})
-        messages += _checked_history(history)
+        messages += checked_history(history, ROLES)
         messages.append({"role": "user", "content": text})
         total = sum(len(m["content"]) for m in messages)
         if total > spec.limits.max_input_chars:
@@ -79,48 +80,4 @@ class ChatAPI:
             repetition_penalty=repetition_penalty,
             seed=seed,
         )
-        reply = ""
-        for event in self.events(message, model, system_prompt, history, params):
-            if isinstance(event, Delta):
-                reply += event.text
-                yield reply
-            elif not reply:
-                yield event.text
-
-
-def generation_params(spec, values: dict) -> GenerationParams:
-    """Request values (None = the model's default) checked against the model's bounds."""
-    d, limits = spec.generation, spec.limits
-    seed = values.get("seed")
-    return GenerationParams(
-        max_new_tokens=int(
-            bounded(
-                values.get("max_new_tokens"), d.max_new_tokens, 1, limits.max_new_tokens, "max_new_tokens"
-            )
-        ),
-        temperature=bounded(values.get("temperature"), d.temperature, 0.0, 2.0, "temperature"),
-        top_p=bounded(values.get("top_p"), d.top_p, 0.01, 1.0, "top_p"),
-        top_k=int(bounded(values.get("top_k"), d.top_k, 0, 1000, "top_k")),
-        repetition_penalty=bounded(
-            values.get("repetition_penalty"), d.repetition_penalty, 0.5, 2.0, "repetition_penalty"
-        ),
-        seed=int(seed) if seed is not None and seed >= 0 else d.seed,
-    )
-
-
-def _checked_history(history: list[dict] | None) -> list[dict]:
-    from ..errors import InvalidInput
-
-    turns = []
-    for i, turn in enumerate(history or []):
-        if (
-            not isinstance(turn, dict)
-            or turn.get("role") not in ROLES
-            or not isinstance(turn.get("content"), str)
-        ):
-            raise InvalidInput(
-                f"history[{i}] must be {{'role': 'user' | 'assistant' | 'system', 'content': str}}; "
-                f"got {turn!r:.80}"
-            )
-        turns.append({"role": turn["role"], "content": turn["content"]})
-    return turns
+        yield from cumulative_text(self.events(message, model, system_prompt, history, params))

@@ -2,7 +2,6 @@
 
 import threading
 from collections.abc import Iterator
-from typing import Any
 
 from gradio import FileData
 
@@ -10,8 +9,8 @@ from ..errors import InvalidInput
 from ..generation import Delta, Finished
 from ..images import ImageSource, PreparedImage, prepare_image
 from ..pool import EnginePool
-from .chat import generation_params
 from .errors import user_errors
+from .generation import checked_history, cumulative_text, generation_params
 from .uploads import uploaded_file
 from .validation import pick_model, require_text
 
@@ -48,7 +47,7 @@ class VisionAPI:
         spec = self.pool.get(name, "vlm").spec
         text = require_text(question, "question", spec.limits.max_input_chars)
         prepared = self.prepare(image, name)
-        messages = _checked_history(history) + [{"role": "user", "content": text}]
+        messages = checked_history(history, ("user", "assistant")) + [{"role": "user", "content": text}]
         if sum(len(m["content"]) for m in messages) > spec.limits.max_input_chars:
             raise InvalidInput(
                 f"The conversation is longer than {spec.limits.max_input_chars} characters; start a new one."
@@ -100,29 +99,4 @@ class VisionAPI:
             repetition_penalty=repetition_penalty,
             seed=seed,
         )
-        answer = ""
-        for event in self.events(str(path), question, model, history, params):
-            if isinstance(event, Delta):
-                answer += event.text
-                yield answer
-            elif not answer:
-                yield event.text
-
-
-def _checked_history(history: Any) -> list[dict]:
-    if history is None:
-        return []
-    if not isinstance(history, list):
-        raise InvalidInput("history must be a list of {'role': 'user' | 'assistant', 'content': str} dicts.")
-    turns = []
-    for i, turn in enumerate(history):
-        if (
-            not isinstance(turn, dict)
-            or turn.get("role") not in ("user", "assistant")
-            or not isinstance(turn.get("content"), str)
-        ):
-            raise InvalidInput(
-                f"history[{i}] must be {{'role': 'user' | 'assistant', 'content': str}}; got {turn!r:.80}"
-            )
-        turns.append({"role": turn["role"], "content": turn["content"]})
-    return turns
+        yield from cumulative_text(self.events(str(path), question, model, history, params))

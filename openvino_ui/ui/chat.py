@@ -5,7 +5,15 @@ from typing import Any
 import gradio as gr
 
 from ..api import API
-from .common import GLUE, SessionCancels, earlier_turns, model_dropdown, sampling_values, stream_reply
+from .common import (
+    GLUE,
+    SessionCancels,
+    earlier_turns,
+    model_dropdown,
+    sampling_controls,
+    sampling_values,
+    stream_reply,
+)
 
 
 def build_chat_tab(api: API) -> None:
@@ -33,25 +41,7 @@ def build_chat_tab(api: API) -> None:
     readout = gr.Markdown("", elem_id="chat-readout")
     with gr.Accordion("Settings", open=False, elem_id="chat-settings"):
         system_prompt = gr.Textbox(label="System prompt", value=first.system_prompt if first else "", lines=2)
-        with gr.Row():
-            max_new_tokens = gr.Slider(
-                1,
-                limit,
-                value=gen.max_new_tokens if gen else 512,
-                step=1,
-                label="Max new tokens",
-                elem_id="chat-max-new-tokens",
-            )
-            temperature = gr.Slider(
-                0.0, 2.0, value=gen.temperature if gen else 0.7, step=0.05, label="Temperature (0 = greedy)"
-            )
-            top_p = gr.Slider(0.01, 1.0, value=gen.top_p if gen else 0.95, step=0.01, label="Top-p")
-        with gr.Row():
-            top_k = gr.Slider(0, 200, value=gen.top_k if gen else 50, step=1, label="Top-k (0 = off)")
-            repetition_penalty = gr.Slider(
-                0.5, 2.0, value=gen.repetition_penalty if gen else 1.1, step=0.05, label="Repetition penalty"
-            )
-            seed = gr.Number(value=-1, precision=0, label="Seed (-1 = random)")
+        sampling = sampling_controls(gen, limit, "chat")
 
     pending = gr.State("")
 
@@ -71,7 +61,7 @@ def build_chat_tab(api: API) -> None:
         k: float,
         rep: float,
         seed_value: float | None,
-        request: gr.Request,
+        request: gr.Request,  # injected by Gradio (found by this annotation)
     ) -> Any:
         cancel = cancels.begin(request.session_hash if request else None)
         params = sampling_values(max_new, temp, p, k, rep, seed_value)
@@ -81,8 +71,7 @@ def build_chat_tab(api: API) -> None:
     def stop_stream(request: gr.Request) -> None:
         cancels.cancel(request.session_hash if request else None)
 
-    inputs = [pending, chatbot, model, system_prompt, max_new_tokens, temperature, top_p, top_k]
-    inputs += [repetition_penalty, seed]
+    inputs = [pending, chatbot, model, system_prompt, *sampling]
 
     def model_defaults(model_name: str) -> tuple[Any, ...]:
         """Each model brings its own defaults and bounds from models.yaml."""
@@ -101,7 +90,7 @@ def build_chat_tab(api: API) -> None:
     model.change(
         model_defaults,
         model,
-        [system_prompt, max_new_tokens, temperature, top_p, top_k, repetition_penalty, seed],
+        [system_prompt, *sampling],
         queue=False,
         **GLUE,
     )

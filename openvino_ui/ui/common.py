@@ -93,6 +93,31 @@ def earlier_turns(history: list[Any] | None) -> list[dict[str, str]]:
     return turns[:-1] if turns and turns[-1]["role"] == "user" else turns
 
 
+def sampling_controls(gen: Any, limit: int, elem_prefix: str) -> list[Any]:
+    """Max new tokens, temperature, top-p, top-k, repetition penalty and seed, starting from a
+    model's GenerationDefaults `gen` (None: built-in defaults); in the order sampling_values takes."""
+    with gr.Row():
+        max_new_tokens = gr.Slider(
+            1,
+            limit,
+            value=gen.max_new_tokens if gen else 512,
+            step=1,
+            label="Max new tokens",
+            elem_id=f"{elem_prefix}-max-new-tokens",
+        )
+        temperature = gr.Slider(
+            0.0, 2.0, value=gen.temperature if gen else 0.7, step=0.05, label="Temperature (0 = greedy)"
+        )
+        top_p = gr.Slider(0.01, 1.0, value=gen.top_p if gen else 0.95, step=0.01, label="Top-p")
+    with gr.Row():
+        top_k = gr.Slider(0, 200, value=gen.top_k if gen else 50, step=1, label="Top-k (0 = off)")
+        repetition_penalty = gr.Slider(
+            0.5, 2.0, value=gen.repetition_penalty if gen else 1.1, step=0.05, label="Repetition penalty"
+        )
+        seed = gr.Number(value=-1, precision=0, label="Seed (-1 = random)")
+    return [max_new_tokens, temperature, top_p, top_k, repetition_penalty, seed]
+
+
 def sampling_values(
     max_new: float, temperature: float, top_p: float, top_k: float, penalty: float, seed: float | None
 ) -> dict[str, Any]:

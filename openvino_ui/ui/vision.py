@@ -7,7 +7,15 @@ import gradio as gr
 
 from ..api import API
 from ..api.errors import as_gradio_error
-from .common import GLUE, SessionCancels, earlier_turns, model_dropdown, sampling_values, stream_reply
+from .common import (
+    GLUE,
+    SessionCancels,
+    earlier_turns,
+    model_dropdown,
+    sampling_controls,
+    sampling_values,
+    stream_reply,
+)
 
 
 def model_note(api: API, name: str | None) -> str:
@@ -74,20 +82,7 @@ def build_vision_tab(api: API) -> None:
                 clear = gr.Button("Clear", scale=1, elem_id="vision-clear", min_width=70)
             readout = gr.Markdown("", elem_id="vision-readout")
     with gr.Accordion("Settings", open=False):
-        with gr.Row():
-            max_new_tokens = gr.Slider(
-                1, limit, value=gen.max_new_tokens if gen else 512, step=1, label="Max new tokens"
-            )
-            temperature = gr.Slider(
-                0.0, 2.0, value=gen.temperature if gen else 0.7, step=0.05, label="Temperature (0 = greedy)"
-            )
-            top_p = gr.Slider(0.01, 1.0, value=gen.top_p if gen else 0.95, step=0.01, label="Top-p")
-        with gr.Row():
-            top_k = gr.Slider(0, 200, value=gen.top_k if gen else 50, step=1, label="Top-k (0 = off)")
-            repetition_penalty = gr.Slider(
-                0.5, 2.0, value=gen.repetition_penalty if gen else 1.1, step=0.05, label="Repetition penalty"
-            )
-            seed = gr.Number(value=-1, precision=0, label="Seed (-1 = random)")
+        sampling = sampling_controls(gen, limit, "vision")
 
     pending = gr.State("")
 
@@ -121,18 +116,7 @@ def build_vision_tab(api: API) -> None:
     def stop_stream(request: gr.Request) -> None:
         cancels.cancel(request.session_hash if request else None)
 
-    inputs = [
-        pending,
-        image,
-        chatbot,
-        model,
-        max_new_tokens,
-        temperature,
-        top_p,
-        top_k,
-        repetition_penalty,
-        seed,
-    ]
+    inputs = [pending, image, chatbot, model, *sampling]
     for trigger in (question.submit, send.click):
         step = trigger(take_question, [question, image, chatbot], [question, chatbot, pending], **GLUE)
         step.then(respond, inputs, [chatbot, readout], concurrency_limit=None, **GLUE)
