@@ -28,8 +28,18 @@ def test_chat_answers_and_shows_speed(page):
 def test_stop_stops_a_long_stream(page, served_app):
     page.locator("#chat-settings").get_by_text("Settings").click()
     limit = page.locator("#chat-max-new-tokens input[type=number]")
-    limit.fill("100000")
-    limit.press("Enter")
+    slider = page.locator("#chat-max-new-tokens input[type=range]")
+    # The number box commits to the slider on change; retry until it has, so the request carries it.
+    for _ in range(5):
+        limit.fill("100000")
+        limit.press("Enter")
+        limit.blur()
+        try:
+            expect(slider).to_have_value("100000", timeout=2_000)
+            break
+        except AssertionError:
+            continue
+    expect(slider).to_have_value("100000")
     page.locator("#chat-input textarea").fill(ENDLESS_PROMPT)
     page.locator("#chat-input textarea").press("Enter")
     expect(page.locator("#chat-history")).to_contain_text("la la la", timeout=30_000)
