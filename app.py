@@ -2,7 +2,7 @@
 
 import sys
 
-from openvino_ui.cli import main
+from openvino_ui.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main(["serve", *sys.argv[1:]]))
+    sys.exit(run(["serve", *sys.argv[1:]]))

@@ -124,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run(argv: Sequence[str] | None = None) -> int:
+    """Program entry (console script, `python -m openvino_ui`, app.py): `main` after restarting
+    once with huge-page malloc for the commands that run models (see openvino_ui.hugepages)."""
+    command = (list(argv) if argv is not None else sys.argv[1:])[:1]
+    if command in (["serve"], ["bench"]):
+        from .hugepages import reexec_with_hugepages
+
+        _configure_logging()
+        reexec_with_hugepages()
+    return main(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging()
     args = build_parser().parse_args(argv)
@@ -137,4 +149,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
