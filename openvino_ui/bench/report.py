@@ -35,14 +35,24 @@ def plot_group(group: str, records: list[dict[str, Any]], out_dir: Path) -> Path
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [f"{r['case']} | {m} | t={r['threads']}" for r, m, _ in rows]
+    def failed(r: dict[str, Any]) -> bool:  # a speed-up that does not count
+        return r.get("quality", {}).get("ok") is False
+
+    labels = [
+        f"{r['case']} | {m} | t={r['threads']}" + (" | QUALITY FAILED" if failed(r) else "")
+        for r, m, _ in rows
+    ]
     med = [s["ratio_median"] for _, _, s in rows]
     lo = [s["ratio_median"] - s["ratio_min"] for _, _, s in rows]
     hi = [s["ratio_max"] - s["ratio_median"] for _, _, s in rows]
     fig, ax = plt.subplots(figsize=(10, 0.38 * len(rows) + 1.4))
     colors = [
-        "tab:green" if (s["target"] is None or s["ratio_median"] >= s["target"]) else "tab:red"
-        for _, _, s in rows
+        "tab:gray"
+        if failed(r)
+        else "tab:green"
+        if (s["target"] is None or s["ratio_median"] >= s["target"])
+        else "tab:red"
+        for r, _, s in rows
     ]
     y = list(range(len(rows)))
     ax.barh(y, med, xerr=[lo, hi], color=colors, alpha=0.75, capsize=3)
@@ -53,7 +63,10 @@ def plot_group(group: str, records: list[dict[str, Any]], out_dir: Path) -> Path
     ax.set_yticks(y, labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xscale("log")
-    ax.set_xlabel("candidate / peer (> 1: OpenVINO side better; black tick: target; whiskers: min-max)")
+    ax.set_xlabel(
+        "candidate / peer (> 1: OpenVINO side better)\n"
+        "tick: target; whiskers: min-max; grey: quality check failed"
+    )
     ax.set_title(f"{group}: median of per-round ratios")
     fig.tight_layout()
     path = out_dir / f"{group}.png"
@@ -88,6 +101,8 @@ def markdown(records: list[dict[str, Any]], command: str, out_dir: Path, md_path
         f"{probe.get('bw_all_gbs')} GB/s at all threads; load average at start: "
         f"{', '.join(f'{x:.2f}' for x in probe.get('loadavg', []))}",
         f"- OpenVINO GEMM (1024^3) GFLOP/s: {probe.get('gemm', {})}",
+        f"- Transparent huge pages: {probe.get('thp_mode', '?')}; GLIBC_TUNABLES="
+        f"{probe.get('glibc_tunables') or '(unset)'} (both sides of every case share the process)",
         f"- Versions: {probe.get('versions', {})}",
         "",
     ]

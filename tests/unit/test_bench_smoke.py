@@ -39,3 +39,13 @@ def test_latency_ratio_is_inverted_and_failures_are_recorded():
     case = Case("broken", "fake", "a", "b", [Metric("x", "u")], make=broken)
     record = run_case(case, 1, 3, 0, {})
     assert "peer not installed" in record["error"] and "rounds" not in record
+
+
+def test_quick_leaves_the_settings_sweep_and_the_int4_sweep_to_full():
+    from openvino_ui.bench.cases import default_areas, load_cases
+
+    assert "settings" not in default_areas(full=False) and "settings" in default_areas(full=True)
+    assert "fake" not in default_areas(full=True)
+    quick = [c.name for c in load_cases(("chat",), full=False)]
+    full = [c.name for c in load_cases(("chat",), full=True)]
+    assert sum("int4" in n for n in quick) == 1 < sum("int4" in n for n in full)

@@ -1,6 +1,7 @@
-"""Embeddings: openvino-genai TextEmbeddingPipeline vs sentence-transformers (PyTorch fp32) and vs
-onnxruntime on the ONNX export of the same all-MiniLM-L6-v2 weights, batch 1 and 32, short
-(~40 characters, ~9 tokens) and long (~600 characters, ~86 tokens) texts, fresh texts every call.
+"""Embeddings: openvino-genai TextEmbeddingPipeline vs sentence-transformers with its torch backend
+(fp32) and its onnx backend (onnxruntime on the ONNX export of the same all-MiniLM-L6-v2 weights),
+batch 1 and 32, short (~40 characters, ~9 tokens) and long (~600 characters, ~86 tokens) texts,
+fresh texts every call.
 
 A speed-up counts only with cosine >= 0.99 to the fp32 PyTorch reference on every text.
 """
@@ -112,39 +113,48 @@ class STTorchRunner(_EmbedRunner):
         }
 
 
-class OrtRunner(_EmbedRunner):
-    """What sentence-transformers' backend="onnx" executes (an InferenceSession on model.onnx, mean
-    pooling, normalisation), without its optimum wrapper (optimum-onnx needs transformers < 4.58)."""
+class STOnnxRunner(STTorchRunner):
+    """sentence-transformers with backend="onnx": optimum's ORTModelForFeatureExtraction running the
+    ONNX export of the same weights in onnxruntime, then the same pooling/normalisation modules."""
 
-    def __init__(self, onnx: Path, tokenizer_json: Path, threads: int):
+    def __init__(self, path: Path, threads: int):
+        from ...conversion import hide_torchvision
+
+        hide_torchvision()
         import onnxruntime as ort
-        from tokenizers import Tokenizer
+        from sentence_transformers import SentenceTransformer
 
         opts = ort.SessionOptions()
         opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
         self.threads = threads
-        self.tok = Tokenizer.from_file(str(tokenizer_json))
-        self.tok.enable_truncation(MAX_LENGTH)
-        self.tok.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.model = SentenceTransformer(
+            str(path),
+            device="cpu",
+            backend="onnx",
+            model_kwargs={
+                "file_name": "model.onnx",
+                "provider": "CPUExecutionProvider",
+                "session_options": opts,
+            },
+        )
+        self.torch = None
 
     def embed(self, batch: list[str]) -> np.ndarray:
-        enc = self.tok.encode_batch(batch)
-        ids = np.array([e.ids for e in enc], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-        (hidden,) = self.session.run(
-            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        return self.model.encode(
+            batch,
+            batch_size=len(batch),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
-        m = mask[..., None].astype(np.float32)
-        pooled = (hidden * m).sum(1) / np.maximum(m.sum(1), 1e-9)
-        return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
 
     def resolved(self) -> dict[str, Any]:
+        session = self.model[0].auto_model.model
         return {
+            "backend": "onnx",
             "intra_op_num_threads": self.threads,
-            "graph_optimization": "ORT_ENABLE_ALL",
-            "providers": self.session.get_providers(),
+            "providers": session.get_providers(),
+            "max_seq_length": self.model.max_seq_length,
         }
 
 
@@ -153,7 +163,7 @@ def _quality(cand: Any, peer: Any) -> dict[str, Any]:
     from .. import assets
 
     sample = texts(12, 40) + texts(12, 600)
-    ref = peer if isinstance(peer, STTorchRunner) else STTorchRunner(assets.minilm_dir(), 2)
+    ref = peer if type(peer) is STTorchRunner else STTorchRunner(assets.minilm_dir(), 2)
     reference = ref.embed(sample)
     out: dict[str, Any] = {}
     for side, runner in (("engine", cand), ("peer", peer)):
@@ -185,15 +195,12 @@ def cases(full: bool) -> list[Case]:
             quality=_quality,
         ),
         Case(
-            name="embed-ov-int8-vs-onnxruntime",
+            name="embed-ov-int8-vs-st-onnx",
             group="embeddings",
             engine="TextEmbeddingPipeline int8",
-            peer="onnxruntime fp32 (sentence-transformers onnx graph)",
+            peer='sentence-transformers backend="onnx" fp32',
             metrics=metrics(1.2),
-            make=lambda t: (
-                OVEmbedRunner(assets.minilm_ov(), t),
-                OrtRunner(assets.minilm_onnx(), assets.minilm_dir() / "tokenizer.json", t),
-            ),
+            make=lambda t: (OVEmbedRunner(assets.minilm_ov(), t), STOnnxRunner(assets.minilm_st_onnx(), t)),
             quality=_quality,
         ),
     ]

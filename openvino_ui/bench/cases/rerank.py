@@ -1,8 +1,9 @@
 """Reranking, per query of 20 and 100 passages (~600 characters each, fresh every call):
 
 * cross-encoder: openvino-genai TextRerankPipeline vs sentence-transformers CrossEncoder (PyTorch
-  fp32) on a MiniLM-L6-shaped cross-encoder with random weights built locally (no reranker ships
-  on PyPI; speed does not depend on weight values). Quality: Spearman of the scores vs PyTorch.
+  fp32) on a cross-encoder built locally from all-MiniLM-L6-v2's trained encoder and a random
+  scoring head (no reranker ships on PyPI; speed does not depend on weight values). Quality:
+  Spearman of the scores vs PyTorch.
 * bi-encoder (the default reranker here): embed query + passages with all-MiniLM-L6-v2 and rank
   by cosine, TextEmbeddingPipeline vs sentence-transformers.
 """
@@ -122,7 +123,7 @@ def cases(full: bool) -> list[Case]:
             metrics=metrics(3.0),
             make=lambda t: (OVCrossRunner(assets.reranker_ov(), t), STCrossRunner(assets.reranker_hf(), t)),
             quality=_quality,
-            notes="MiniLM-L6-shaped cross-encoder, random weights (seed 0)",
+            notes="all-MiniLM-L6-v2 encoder + random scoring head (seed 0)",
         ),
         Case(
             name="rerank-ov-bi-encoder-vs-st",

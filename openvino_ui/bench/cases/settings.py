@@ -49,6 +49,30 @@ def _chat(full: bool) -> list[Case]:
             notes="activation precision; the weights stay int8",
         ),
         Case(
+            name="chat-ov-int8-no-dynquant-vs-default",
+            group="settings",
+            engine="genai int8 DYNAMIC_QUANTIZATION_GROUP_SIZE=0",
+            peer="genai int8 default (activations quantized per group of 32)",
+            metrics=plain,
+            make=lambda t: (
+                llm.GenAIRunner(assets.gemma_ov("int8"), t, {"DYNAMIC_QUANTIZATION_GROUP_SIZE": 0}),
+                llm.GenAIRunner(assets.gemma_ov("int8"), t),
+            ),
+            notes="int8 x int8 (VNNI) vs bf16 matmuls on the int8 weights",
+        ),
+        Case(
+            name="chat-ov-int8-kv-bf16-vs-u8",
+            group="settings",
+            engine="genai int8 KV_CACHE_PRECISION=bf16",
+            peer="genai int8 default KV cache (u8)",
+            metrics=plain,
+            make=lambda t: (
+                llm.GenAIRunner(assets.gemma_ov("int8"), t, {"KV_CACHE_PRECISION": "bf16"}),
+                llm.GenAIRunner(assets.gemma_ov("int8"), t),
+            ),
+            notes="KV cache compression costs (de)quantization per token on short contexts",
+        ),
+        Case(
             name="chat-ov-int8-1thread-vs-all",
             group="settings",
             engine="genai int8, 1 thread",
