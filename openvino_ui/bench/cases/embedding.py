@@ -83,7 +83,20 @@ class OVEmbedRunner(_EmbedRunner):
         return ov_resolved(str(self.path / "openvino_model.xml"), self.properties)
 
 
-class STTorchRunner(_EmbedRunner):
+class _SentenceTransformersRunner(_EmbedRunner):
+    model: Any
+
+    def embed(self, batch: list[str]) -> np.ndarray:
+        return self.model.encode(
+            batch,
+            batch_size=len(batch),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+
+
+class STTorchRunner(_SentenceTransformersRunner):
     def __init__(self, path: Path, threads: int):
         from ...conversion import hide_torchvision
 
@@ -96,14 +109,8 @@ class STTorchRunner(_EmbedRunner):
         self.model = SentenceTransformer(str(path), device="cpu")
 
     def embed(self, batch: list[str]) -> np.ndarray:
-        self.torch.set_num_threads(self.threads)
-        return self.model.encode(
-            batch,
-            batch_size=len(batch),
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        self.torch.set_num_threads(self.threads)  # other runners in this process may change it
+        return super().embed(batch)
 
     def resolved(self) -> dict[str, Any]:
         return {
@@ -113,7 +120,7 @@ class STTorchRunner(_EmbedRunner):
         }
 
 
-class STOnnxRunner(STTorchRunner):
+class STOnnxRunner(_SentenceTransformersRunner):
     """sentence-transformers with backend="onnx": optimum's ORTModelForFeatureExtraction running the
     ONNX export of the same weights in onnxruntime, then the same pooling/normalisation modules."""
 
@@ -137,16 +144,6 @@ class STOnnxRunner(STTorchRunner):
                 "session_options": opts,
             },
         )
-        self.torch = None
-
-    def embed(self, batch: list[str]) -> np.ndarray:
-        return self.model.encode(
-            batch,
-            batch_size=len(batch),
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
 
     def resolved(self) -> dict[str, Any]:
         session = self.model[0].auto_model.model
@@ -163,7 +160,7 @@ def _quality(cand: Any, peer: Any) -> dict[str, Any]:
     from .. import assets
 
     sample = texts(12, 40) + texts(12, 600)
-    ref = peer if type(peer) is STTorchRunner else STTorchRunner(assets.minilm_dir(), 2)
+    ref = peer if isinstance(peer, STTorchRunner) else STTorchRunner(assets.minilm_dir(), 2)
     reference = ref.embed(sample)
     out: dict[str, Any] = {}
     for side, runner in (("engine", cand), ("peer", peer)):

@@ -3,6 +3,8 @@ evidence for the defaults in models.yaml."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..core import Case, Metric
 from . import embedding, llm
 
@@ -23,54 +25,48 @@ def _chat(full: bool) -> list[Case]:
         Metric("ttft128_ms", "ms", False),
         Metric("ttft512_ms", "ms", False),
     ]
+
+    def setting(
+        name: str, engine: tuple[str, dict[str, Any]], peer: tuple[str, dict[str, Any]], notes: str
+    ) -> Case:
+        """Gemma int8 under two sets of OpenVINO properties."""
+        return Case(
+            name=f"chat-ov-int8-{name}",
+            group="settings",
+            engine=f"genai int8 {engine[0]}",
+            peer=f"genai int8 {peer[0]}",
+            metrics=plain,
+            make=lambda t: (
+                llm.GenAIRunner(assets.gemma_ov("int8"), t, engine[1]),
+                llm.GenAIRunner(assets.gemma_ov("int8"), t, peer[1]),
+            ),
+            notes=notes,
+        )
+
     return [
-        Case(
-            name="chat-ov-int8-pa-vs-sdpa",
-            group="settings",
-            engine="genai int8 ATTENTION_BACKEND=PA",
-            peer="genai int8 ATTENTION_BACKEND=SDPA",
-            metrics=plain,
-            make=lambda t: (
-                llm.GenAIRunner(assets.gemma_ov("int8"), t, {"ATTENTION_BACKEND": "PA"}),
-                llm.GenAIRunner(assets.gemma_ov("int8"), t, {"ATTENTION_BACKEND": "SDPA"}),
-            ),
-            notes="which attention backend should be the default",
+        setting(
+            "pa-vs-sdpa",
+            ("ATTENTION_BACKEND=PA", {"ATTENTION_BACKEND": "PA"}),
+            ("ATTENTION_BACKEND=SDPA", {"ATTENTION_BACKEND": "SDPA"}),
+            "which attention backend should be the default",
         ),
-        Case(
-            name="chat-ov-int8-f32-vs-bf16",
-            group="settings",
-            engine="genai int8 INFERENCE_PRECISION_HINT=f32",
-            peer="genai int8 default precision (bf16 here)",
-            metrics=plain,
-            make=lambda t: (
-                llm.GenAIRunner(assets.gemma_ov("int8"), t, {"INFERENCE_PRECISION_HINT": "f32"}),
-                llm.GenAIRunner(assets.gemma_ov("int8"), t),
-            ),
-            notes="activation precision; the weights stay int8",
+        setting(
+            "f32-vs-bf16",
+            ("INFERENCE_PRECISION_HINT=f32", {"INFERENCE_PRECISION_HINT": "f32"}),
+            ("default precision (bf16 here)", {}),
+            "activation precision; the weights stay int8",
         ),
-        Case(
-            name="chat-ov-int8-no-dynquant-vs-default",
-            group="settings",
-            engine="genai int8 DYNAMIC_QUANTIZATION_GROUP_SIZE=0",
-            peer="genai int8 default (activations quantized per group of 32)",
-            metrics=plain,
-            make=lambda t: (
-                llm.GenAIRunner(assets.gemma_ov("int8"), t, {"DYNAMIC_QUANTIZATION_GROUP_SIZE": 0}),
-                llm.GenAIRunner(assets.gemma_ov("int8"), t),
-            ),
-            notes="int8 x int8 (VNNI) vs bf16 matmuls on the int8 weights",
+        setting(
+            "no-dynquant-vs-default",
+            ("DYNAMIC_QUANTIZATION_GROUP_SIZE=0", {"DYNAMIC_QUANTIZATION_GROUP_SIZE": 0}),
+            ("default (activations quantized per group of 32)", {}),
+            "int8 x int8 (VNNI) vs bf16 matmuls on the int8 weights",
         ),
-        Case(
-            name="chat-ov-int8-kv-bf16-vs-u8",
-            group="settings",
-            engine="genai int8 KV_CACHE_PRECISION=bf16",
-            peer="genai int8 default KV cache (u8)",
-            metrics=plain,
-            make=lambda t: (
-                llm.GenAIRunner(assets.gemma_ov("int8"), t, {"KV_CACHE_PRECISION": "bf16"}),
-                llm.GenAIRunner(assets.gemma_ov("int8"), t),
-            ),
-            notes="KV cache compression costs (de)quantization per token on short contexts",
+        setting(
+            "kv-bf16-vs-u8",
+            ("KV_CACHE_PRECISION=bf16", {"KV_CACHE_PRECISION": "bf16"}),
+            ("default KV cache (u8)", {}),
+            "KV cache compression costs (de)quantization per token on short contexts",
         ),
         Case(
             name="chat-ov-int8-1thread-vs-all",
