@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # IR variants of Gemma-3-270M: name -> (optimum weight format, extra optimum-cli arguments).
 GEMMA_OV = {
     "int8": ("int8", ()),
+    "int8-sym": ("int8", ("--sym",)),
     "int4-g128-asym": ("int4", ("--group-size", "128")),
     "int4-g128-sym": ("int4", ("--group-size", "128", "--sym")),
     "int4-g64-asym": ("int4", ("--group-size", "64")),

@@ -334,5 +334,6 @@ def cases(full: bool) -> list[Case]:
         )
     )
     if full:
+        out.append(ov_vs_gguf("int8-sym", "q8_0", 1.0))  # symmetric int8: no zero points
         out.append(ov_vs_gguf("int8", "f16", None))
     return out
