@@ -29,7 +29,8 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     mode.add_argument(
         "--full",
         action="store_true",
-        help="also the int4 sweep, int8 vs F16, f32 embeddings, the long TTS text; 5 rounds",
+        help="also the int4 sweep, symmetric int8 and int8 vs F16, f32 embeddings, the settings "
+        "cases, the long TTS text; 5 rounds",
     )
     p.add_argument(
         "--areas",
