@@ -144,7 +144,21 @@ def markdown(records: list[dict[str, Any]], command: str, out_dir: Path, md_path
             if extra or r.get("notes"):
                 notes.append(f"- `{r['case']}` t={r['threads']}: {r.get('notes', '')} {_compact(extra)}")
         lines += [""] + notes + [""]
+        case_plots = _case_plots(recs, out_dir / "cases", md_path)
+        if case_plots:
+            lines += ["Plot per case: " + ", ".join(case_plots), ""]
     return "\n".join(lines)
+
+
+def _case_plots(records: list[dict[str, Any]], out_dir: Path, md_path: Path) -> list[str]:
+    """One PNG per case (all its metrics at every thread count), as markdown links."""
+    links = []
+    for case in dict.fromkeys(r["case"] for r in records):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        png = plot_group(case, [r for r in records if r["case"] == case], out_dir)
+        if png:
+            links.append(f"[{case}]({_rel(png, md_path)})")
+    return links
 
 
 def _commands(records: list[dict[str, Any]], latest: str) -> list[str]:

@@ -27,6 +27,8 @@ def test_bench_command_writes_records_report_and_plot(tmp_path):
     assert "fake-numpy-vs-python" in text
     if importlib.util.find_spec("matplotlib"):  # plots come with the `bench` extra
         assert (out / "fake.png").stat().st_size > 0 and "fake.png" in text
+        assert (out / "cases" / "fake-numpy-vs-python.png").stat().st_size > 0
+        assert "cases/fake-numpy-vs-python.png" in text
 
 
 def test_latency_ratio_is_inverted_and_failures_are_recorded():
