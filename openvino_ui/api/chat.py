@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from ..generation import Delta, Finished
 from ..pool import EnginePool
 from .errors import user_errors
-from .generation import checked_history, cumulative_text, generation_params
+from .generation import check_conversation_length, checked_history, cumulative_text, generation_params
 from .validation import pick_model, require_text
 
 ROLES = ("user", "assistant", "system")
@@ -36,9 +36,7 @@ class ChatAPI:
             messages.append({"role": "system", "content": system})
         messages += checked_history(history, ROLES)
         messages.append({"role": "user", "content": text})
-        total = sum(len(m["content"]) for m in messages)
-        if total > spec.limits.max_input_chars:
-            require_text("x" * total, "conversation", spec.limits.max_input_chars)
+        check_conversation_length(messages, spec.limits.max_input_chars)
         yield from self.pool.ready(name, "llm").stream(messages, generation_params(spec, params), cancel)
 
     @user_errors

@@ -47,6 +47,16 @@ def checked_history(history: Any, roles: tuple[str, ...]) -> list[dict]:
     return turns
 
 
+def check_conversation_length(messages: list[dict], max_chars: int) -> None:
+    """The whole conversation (system prompt, history, new turn) must fit the model's input limit."""
+    total = sum(len(m["content"]) for m in messages)
+    if total > max_chars:
+        raise InvalidInput(
+            f"The conversation has {total} characters; the limit is {max_chars}. Start a new one or "
+            "shorten it (the limit is set per model in models.yaml)."
+        )
+
+
 def cumulative_text(events: Iterator[Delta | Finished]) -> Iterator[str]:
     """Stream the reply as it grows: each value is the whole text so far."""
     text = ""

@@ -10,7 +10,7 @@ from ..generation import Delta, Finished
 from ..images import ImageSource, PreparedImage, prepare_image
 from ..pool import EnginePool
 from .errors import user_errors
-from .generation import checked_history, cumulative_text, generation_params
+from .generation import check_conversation_length, checked_history, cumulative_text, generation_params
 from .uploads import uploaded_file
 from .validation import pick_model, require_text
 
@@ -48,10 +48,7 @@ class VisionAPI:
         text = require_text(question, "question", spec.limits.max_input_chars)
         prepared = self.prepare(image, name)
         messages = checked_history(history, ("user", "assistant")) + [{"role": "user", "content": text}]
-        if sum(len(m["content"]) for m in messages) > spec.limits.max_input_chars:
-            raise InvalidInput(
-                f"The conversation is longer than {spec.limits.max_input_chars} characters; start a new one."
-            )
+        check_conversation_length(messages, spec.limits.max_input_chars)
         engine = self.pool.ready(name, "vlm")
         yield from engine.stream(messages, [prepared.pixels], generation_params(spec, params), cancel)  # type: ignore[attr-defined]
 

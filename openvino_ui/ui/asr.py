@@ -49,8 +49,7 @@ def build_asr_tab(api: API) -> None:
     names = api.pool.names("asr")
     lang_kw, task_kw, stamps_kw = control_settings(api, names[0] if names else None)
     with gr.Row():
-        model = model_dropdown(api.pool, "asr")
-        model.elem_id = "asr-model"
+        model = model_dropdown(api.pool, "asr", elem_id="asr-model")
     with gr.Row():
         with gr.Column(scale=1):
             audio = gr.Audio(

@@ -9,6 +9,7 @@ from .common import (
     GLUE,
     SessionCancels,
     earlier_turns,
+    first_model_settings,
     model_dropdown,
     sampling_controls,
     sampling_values,
@@ -18,10 +19,7 @@ from .common import (
 
 def build_chat_tab(api: API) -> None:
     pool = api.pool
-    names = pool.names("llm")
-    first = pool.get(names[0]).spec if names else None
-    gen = first.generation if first else None
-    limit = first.limits.max_new_tokens if first else 4096
+    first, gen, limit = first_model_settings(pool, "llm")
     cancels = SessionCancels()
 
     with gr.Row():
@@ -63,13 +61,10 @@ def build_chat_tab(api: API) -> None:
         seed_value: float | None,
         request: gr.Request,  # injected by Gradio (found by this annotation)
     ) -> Any:
-        cancel = cancels.begin(request.session_hash if request else None)
+        cancel = cancels.begin(request)
         params = sampling_values(max_new, temp, p, k, rep, seed_value)
         events = api.chat.events(text, model_name, system, earlier_turns(history), params, cancel)
         yield from stream_reply(events, history)
-
-    def stop_stream(request: gr.Request) -> None:
-        cancels.cancel(request.session_hash if request else None)
 
     inputs = [pending, chatbot, model, system_prompt, *sampling]
 
@@ -99,5 +94,5 @@ def build_chat_tab(api: API) -> None:
         step.then(respond, inputs, [chatbot, readout], concurrency_limit=None, **GLUE)
     # Stop sets this session's cancel flag: the engine ends generation at the next token and the
     # handler still yields its final readout. (Cancelling the Gradio event instead would drop it.)
-    stop.click(stop_stream, None, None, queue=False, **GLUE)
+    stop.click(cancels.cancel, None, None, queue=False, **GLUE)
     clear.click(lambda: ([], "", ""), None, [chatbot, readout, message], queue=False, **GLUE)

@@ -19,7 +19,9 @@ UPDATES_PER_S = 20
 GLUE = {"api_visibility": "undocumented"}  # UI wiring that is not part of the public API
 
 
-def model_dropdown(pool: EnginePool, task: str | tuple[str, ...], label: str = "Model") -> gr.Dropdown:
+def model_dropdown(
+    pool: EnginePool, task: str | tuple[str, ...], label: str = "Model", elem_id: str | None = None
+) -> gr.Dropdown:
     """A dropdown of the configured models of `task`, with their descriptions as the info line."""
     names = pool.names(task)
     notes = [f"{n}: {pool.get(n).spec.description}" for n in names if pool.get(n).spec.description]
@@ -29,6 +31,7 @@ def model_dropdown(pool: EnginePool, task: str | tuple[str, ...], label: str = "
         label=label,
         info="; ".join(notes) or None,
         interactive=True,
+        elem_id=elem_id,
     )
 
 
@@ -45,6 +48,14 @@ def generation_readout(metrics: GenerationMetrics, device: str, stopped: bool = 
     return " · ".join(parts)
 
 
+def first_model_settings(pool: EnginePool, task: str) -> tuple[Any, Any, int]:
+    """(spec, generation defaults, max_new_tokens bound) of the first `task` model the dropdown
+    shows, or (None, None, 4096) when none is configured: the sampling controls start from it."""
+    names = pool.names(task)
+    first = pool.get(names[0]).spec if names else None
+    return first, (first.generation if first else None), (first.limits.max_new_tokens if first else 4096)
+
+
 class SessionCancels:
     """One cancel flag per browser session, so a Stop click stops only that session's stream."""
 
@@ -52,15 +63,21 @@ class SessionCancels:
         self._events: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
 
-    def begin(self, session: str | None) -> threading.Event:
+    @staticmethod
+    def _session(request: gr.Request | None) -> str:
+        return (request.session_hash if request else None) or ""
+
+    def begin(self, request: gr.Request | None) -> threading.Event:
+        """A fresh flag for this request's session (a new stream replaces the old flag)."""
         event = threading.Event()
         with self._lock:
-            self._events[session or ""] = event
+            self._events[self._session(request)] = event
         return event
 
-    def cancel(self, session: str | None) -> None:
+    def cancel(self, request: gr.Request) -> None:
+        """Stop handler: set the flag of the clicking session's current stream."""
         with self._lock:
-            event = self._events.get(session or "")
+            event = self._events.get(self._session(request))
         if event is not None:
             event.set()
 

@@ -77,8 +77,7 @@ def build_embeddings_tab(api: API) -> None:
     names = api.pool.names("embedding")
     limit = api.pool.get(names[0]).spec.max_texts if names else 256
     with gr.Row():
-        model = model_dropdown(api.pool, "embedding")
-        model.elem_id = "embed-model"
+        model = model_dropdown(api.pool, "embedding", elem_id="embed-model")
         kind = gr.Radio(
             ["document", "query"],
             value="document",

@@ -50,8 +50,7 @@ def build_rerank_tab(api: API) -> None:
     names = api.pool.names("rerank")
     spec = api.pool.get(names[0]).spec if names else None
     with gr.Row():
-        model = model_dropdown(api.pool, "rerank")
-        model.elem_id = "rerank-model"
+        model = model_dropdown(api.pool, "rerank", elem_id="rerank-model")
         top_n = gr.Slider(
             1,
             spec.max_documents if spec else 256,

@@ -41,8 +41,7 @@ def build_tts_tab(api: API) -> None:
     names = api.pool.names("tts")
     voice_kw, speed_kw, lang_kw = control_settings(api, names[0] if names else None)
     with gr.Row():
-        model = model_dropdown(api.pool, "tts")
-        model.elem_id = "tts-model"
+        model = model_dropdown(api.pool, "tts", elem_id="tts-model")
     text = gr.Textbox(
         label="Text",
         lines=5,

@@ -7,10 +7,12 @@ import gradio as gr
 
 from ..api import API
 from ..api.errors import as_gradio_error
+from ..errors import UserError
 from .common import (
     GLUE,
     SessionCancels,
     earlier_turns,
+    first_model_settings,
     model_dropdown,
     sampling_controls,
     sampling_values,
@@ -24,7 +26,7 @@ def model_note(api: API, name: str | None) -> str:
         return "No vision model is configured; add a `task: vlm` model to models.yaml."
     try:
         description = api.pool.get(name, "vlm").spec.description
-    except Exception:
+    except UserError:  # a name the pool does not know (e.g. a stale dropdown value): no note
         return ""
     if "demo" in description.lower():
         return f"⚠️ **Demo model.** {description}"
@@ -47,16 +49,12 @@ def image_readout(api: API, image: str | None, model: str | None) -> str:
 
 def build_vision_tab(api: API) -> None:
     pool = api.pool
-    names = pool.names("vlm")
-    first = pool.get(names[0]).spec if names else None
-    gen = first.generation if first else None
-    limit = first.limits.max_new_tokens if first else 4096
+    first, gen, limit = first_model_settings(pool, "vlm")
     cancels = SessionCancels()
 
     with gr.Row():
-        model = model_dropdown(pool, "vlm")
-        model.elem_id = "vision-model"
-    note = gr.Markdown(model_note(api, names[0] if names else None), elem_id="vision-model-note")
+        model = model_dropdown(pool, "vlm", elem_id="vision-model")
+    note = gr.Markdown(model_note(api, model.value), elem_id="vision-model-note")
     with gr.Row():
         with gr.Column(scale=2):
             image = gr.Image(
@@ -108,13 +106,10 @@ def build_vision_tab(api: API) -> None:
         seed_value: float | None,
         request: gr.Request,
     ) -> Any:
-        cancel = cancels.begin(request.session_hash if request else None)
+        cancel = cancels.begin(request)
         params = sampling_values(max_new, temp, p, k, rep, seed_value)
         events = api.vision.events(picture, text, model_name, earlier_turns(history), params, cancel)
         yield from stream_reply(events, history)
-
-    def stop_stream(request: gr.Request) -> None:
-        cancels.cancel(request.session_hash if request else None)
 
     inputs = [pending, image, chatbot, model, *sampling]
     for trigger in (question.submit, send.click):
@@ -122,7 +117,7 @@ def build_vision_tab(api: API) -> None:
         step.then(respond, inputs, [chatbot, readout], concurrency_limit=None, **GLUE)
     # Stop sets this session's cancel flag: generation ends at the next token and the final
     # readout still arrives (cancelling the Gradio event would drop it).
-    stop.click(stop_stream, None, None, queue=False, **GLUE)
+    stop.click(cancels.cancel, None, None, queue=False, **GLUE)
     clear.click(lambda: ([], "", ""), None, [chatbot, readout, question], queue=False, **GLUE)
     # A new picture starts a new conversation: earlier answers were about the old one.
     image.change(

@@ -179,11 +179,34 @@ def _state_dict(ct2: CT2Model, config: Any) -> dict[str, np.ndarray]:
 def _generation_config(
     cfg: dict[str, Any], added: dict[str, int], bos: int, multilingual: bool
 ) -> dict[str, Any]:
-    """What WhisperPipeline reads: language/task ids, timestamp tokens, alignment heads, suppression."""
-    eot, sot = added["<|endoftext|>"], added["<|startoftranscript|>"]
-    gc: dict[str, Any] = dict(
+    """The CTranslate2 config's alignment heads, suppression and language ids for WhisperPipeline."""
+    return whisper_generation_config(
+        added,
+        multilingual=multilingual,
+        bos=bos,
         alignment_heads=cfg["alignment_heads"],
         begin_suppress_tokens=cfg["suppress_ids_begin"],
+        suppress_tokens=cfg["suppress_ids"],
+        language_ids=set(cfg["lang_ids"]),
+    )
+
+
+def whisper_generation_config(
+    added: dict[str, int],
+    *,
+    multilingual: bool,
+    bos: int,
+    alignment_heads: list[list[int]],
+    begin_suppress_tokens: list[int],
+    suppress_tokens: list[int],
+    language_ids: set[int],
+) -> dict[str, Any]:
+    """generation_config.json for WhisperPipeline: language/task ids, timestamp tokens, alignment
+    heads, suppression. `added` maps the tokenizer's special tokens to their ids."""
+    eot, sot = added["<|endoftext|>"], added["<|startoftranscript|>"]
+    gc: dict[str, Any] = dict(
+        alignment_heads=alignment_heads,
+        begin_suppress_tokens=begin_suppress_tokens,
         bos_token_id=bos,
         decoder_start_token_id=sot,
         eos_token_id=eot,
@@ -194,12 +217,11 @@ def _generation_config(
         no_timestamps_token_id=added["<|notimestamps|>"],
         prev_sot_token_id=added["<|startofprev|>"],
         return_timestamps=False,
-        suppress_tokens=cfg["suppress_ids"],
+        suppress_tokens=suppress_tokens,
     )
     if multilingual:
-        lang_ids = set(cfg["lang_ids"])
         gc.update(
-            lang_to_id={k: v for k, v in added.items() if v in lang_ids},
+            lang_to_id={k: v for k, v in added.items() if v in language_ids},
             task_to_id={"transcribe": added["<|transcribe|>"], "translate": added["<|translate|>"]},
             forced_decoder_ids=[[1, None], [2, added["<|transcribe|>"]]],
         )
