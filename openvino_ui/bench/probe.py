@@ -1,6 +1,7 @@
 """A short machine probe stored with every result, so each figure can be read against the roof:
 memory bandwidth (numpy add/triad, 1 thread and all threads), achievable GEMM FLOP/s through
-OpenVINO (f32 and bf16), CPU model and flags, versions, load average.
+OpenVINO at every precision the CPU offers (f32, and bf16 / f16 where the CPU has them), CPU model
+and flags, OpenVINO's capabilities and default precision, versions, load average.
 """
 
 from __future__ import annotations
@@ -40,6 +41,22 @@ def cpu_info() -> dict[str, Any]:
     except OSError:
         pass
     return {"model": model, "flags": [f for f in _FLAGS if f in flags], "nproc": os.cpu_count()}
+
+
+def openvino_cpu() -> dict[str, Any]:
+    """What OpenVINO's CPU plugin reports: capabilities, the precision hints they allow, and the
+    precision it runs by default (bf16 on AVX-512 BF16 and AMX CPUs, f32 elsewhere)."""
+    import openvino as ov
+
+    from ..precision import precision_hints
+
+    core = ov.Core()
+    capabilities = [str(c) for c in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")]
+    return {
+        "capabilities": capabilities,
+        "precisions": precision_hints(capabilities),
+        "default_precision": core.get_property("CPU", "INFERENCE_PRECISION_HINT").get_type_name(),
+    }
 
 
 def _bandwidth(threads: int, n: int, repeats: int) -> dict[str, float]:
@@ -132,17 +149,24 @@ def probe(quick: bool = True) -> dict[str, Any]:
     started = time.perf_counter()
     bw1 = [_bandwidth(1, n, repeats)]
     bwn = [_bandwidth(nproc, n, repeats)]
-    gemm = {}
-    for prec in ("f32", "bf16"):
+    ov_cpu = openvino_cpu()
+    gemm: dict[str, Any] = {}
+    # Only the precisions this CPU offers: OpenVINO accepts a bf16 hint on a CPU without bf16 and
+    # silently runs f32, which would be recorded as a bf16 peak.
+    for prec in ("f32", "bf16", "f16"):
         for t in sorted({1, nproc}):
+            if prec not in ov_cpu["precisions"]:
+                gemm[f"{prec}_t{t}_gflops"] = "n/a: not offered by this CPU"
+                continue
             try:
                 gemm[f"{prec}_t{t}_gflops"] = round(_gemm(t, prec, seconds=0.5 if quick else 1.5), 1)
-            except Exception as exc:  # bf16 is refused where the CPU lacks it
+            except Exception as exc:  # a plugin that refuses it after all
                 gemm[f"{prec}_t{t}_gflops"] = f"n/a: {str(exc)[:80]}"
     return {
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "host": platform.node(),
         "cpu": cpu_info(),
+        "openvino_cpu": ov_cpu,
         "loadavg": os.getloadavg(),
         "bw_1t_gbs": round(statistics.median(b["add_gbs"] for b in bw1), 1),
         "bw_all_gbs": round(statistics.median(b["add_gbs"] for b in bwn), 1),

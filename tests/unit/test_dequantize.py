@@ -8,6 +8,7 @@ import numpy as np
 import openvino as ov
 import openvino.opset13 as ops
 
+from openvino_ui.precision import device_precision_hints
 from openvino_ui.prepare.dequantize import float_compute
 
 RNG = np.random.default_rng(0)
@@ -94,8 +95,7 @@ def test_rewritten_model_compiles_at_every_precision_the_cpu_has():
     model = ov.Model([_rescale(ops.matmul(xq, w_int, False, False), x_scale, w_scale)], [x])
     float_compute(model)
     core = ov.Core()
-    capabilities = core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")
-    precisions = ["f32"] + [p.lower() for p in ("BF16", "FP16") if p in capabilities]
+    precisions = device_precision_hints(core)
     data = np.ones((1, 3, 16), np.float32)
     for precision in precisions:
         out = core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": precision})(data)[0]

@@ -271,11 +271,18 @@ def _derive(
     cand: Any, peer: Any, threads: int, medians: dict[str, dict[str, float]], probe: dict[str, Any]
 ) -> dict[str, Any]:
     """MBU (decode): weight bytes streamed per token x tok/s / probed bandwidth.
-    MFU (prefill of 512 tokens): 2 x layer weights x 512 / TTFT / probed OpenVINO bf16 GEMM FLOP/s."""
+    MFU (prefill of 512 tokens): 2 x layer weights x 512 / TTFT / probed OpenVINO GEMM FLOP/s at the
+    precision the CPU runs by default (bf16 on AVX-512 BF16 and AMX CPUs, f32 on others)."""
     bw = probe.get("bw_1t_gbs" if threads == 1 else "bw_all_gbs") or float("nan")
-    peak = probe.get("gemm", {}).get(f"bf16_t{threads}_gflops")
+    precision = probe.get("openvino_cpu", {}).get("default_precision", "bf16")
+    peak = probe.get("gemm", {}).get(f"{precision}_t{threads}_gflops")
     flops = 2 * _layer_params() * 512 / 1e9
-    out: dict[str, Any] = {"bw_gbs": bw, "bf16_gemm_gflops": peak, "prefill512_gflop": round(flops, 1)}
+    out: dict[str, Any] = {
+        "bw_gbs": bw,
+        "gemm_precision": precision,
+        "gemm_gflops": peak,
+        "prefill512_gflop": round(flops, 1),
+    }
     for side, runner in (("engine", cand), ("peer", peer)):
         mb = runner.weight_bytes / 1e6
         tok_s = medians[side]["decode_tok_s"]
