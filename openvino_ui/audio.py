@@ -8,7 +8,6 @@ AIFF, ...); resampling uses `soxr` (high quality, band-limited), never a hand-wr
 from __future__ import annotations
 
 import logging
-import tempfile
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,13 +17,17 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from .errors import InvalidInput
+from .errors import InvalidInput, clip, quote
+from .outputs import output_dir
 
 log = logging.getLogger(__name__)
 
 WHISPER_RATE = 16000  # Hz; WhisperPipeline's only input rate
 # Peak level below which a recording counts as silent (about -80 dBFS): nothing to transcribe.
 SILENCE_PEAK = 1e-4
+# Shortest recording accepted: Whisper's feature extractor needs a few FFT windows (n_fft = 400
+# samples, 25 ms at 16 kHz); anything shorter holds no speech and makes it fail.
+MIN_SECONDS = 0.1
 SUPPORTED = "WAV, FLAC, OGG, MP3, AIFF"
 
 # Leading bytes of common non-audio files, to name what was uploaded instead of audio.
@@ -102,8 +105,8 @@ def prepare_samples(
 
     Raises InvalidInput for an empty, silent, over-long or malformed recording.
     """
-    if not isinstance(rate, (int, np.integer)) or not 1000 <= int(rate) <= 768000:
-        raise InvalidInput(f"The sample rate must be between 1000 and 768000 Hz; got {rate!r}.")
+    if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)) or not 1000 <= int(rate) <= 768000:
+        raise InvalidInput(f"The sample rate must be between 1000 and 768000 Hz; got {quote(rate)}.")
     mono = to_mono(to_float32(samples))
     if mono.size == 0:
         raise InvalidInput("The recording contains no audio samples; record or upload some speech.")
@@ -123,23 +126,23 @@ def read_audio_file(
 ) -> np.ndarray:
     """Read an audio file of any common format, rate and channel count as mono float32 at `target` Hz."""
     path = Path(path)
-    name = path.name
+    name = quote(path.name)
     if not path.is_file():
-        raise InvalidInput(f"The audio file {name!r} does not exist (or is not a file); upload it again.")
+        raise InvalidInput(f"The audio file {name} does not exist (or is not a file); upload it again.")
     try:
         info = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
         what = describe_file_type(path)
         log.debug("libsndfile cannot read %s: %s", name, exc)
         raise InvalidInput(
-            f"{name!r} is not an audio file this server can read: it looks like {what}. Upload {SUPPORTED}."
+            f"{name} is not an audio file this server can read: it looks like {what}. Upload {SUPPORTED}."
         ) from None
     if info.frames > 0 and info.samplerate > 0:
         _check_duration(info.frames / info.samplerate, max_seconds)  # before decoding a huge file
     try:
         samples, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as exc:
-        raise InvalidInput(f"{name!r} could not be decoded ({info.format_info}): {exc}.") from None
+        raise InvalidInput(f"{name} could not be decoded ({info.format_info}): {clip(str(exc))}.") from None
     return prepare_samples(samples, rate, max_seconds, target)
 
 
@@ -167,6 +170,10 @@ def load_audio(source: Any, max_seconds: float | None = None, target: int = WHIS
 
 
 def _check_duration(seconds: float, max_seconds: float | None) -> None:
+    if seconds < MIN_SECONDS:
+        raise InvalidInput(
+            f"The audio is {seconds:.4g} s long; send at least {MIN_SECONDS:g} s (a few words of speech)."
+        )
     if max_seconds is not None and seconds > max_seconds:
         raise InvalidInput(
             f"The audio lasts {seconds:.1f} s; this model accepts at most {max_seconds:g} s "
@@ -177,16 +184,9 @@ def _check_duration(seconds: float, max_seconds: float | None) -> None:
 # --- output -------------------------------------------------------------------------------------
 
 
-def output_dir() -> Path:
-    """A folder for files we hand to Gradio (it copies them into its own cache)."""
-    folder = Path(tempfile.gettempdir()) / "openvino-ui"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def write_wav(samples: np.ndarray, rate: int, stem: str = "speech") -> Path:
     """Write mono float32 samples as 16-bit PCM WAV in a fresh file; return its path."""
-    path = output_dir() / f"{stem}-{uuid.uuid4().hex[:10]}.wav"
+    path = output_dir() / f"{stem}-{uuid.uuid4().hex}.wav"  # unguessable: the folder is served
     sf.write(str(path), np.clip(samples, -1.0, 1.0), int(rate), subtype="PCM_16")
     return path
 

@@ -8,7 +8,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .errors import ConfigError
+from .errors import ConfigError, error_place, error_reason
+from .outputs import DEFAULT_FILE_TTL_S
 
 log = logging.getLogger("openvino_ui")
 
@@ -50,6 +51,13 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
         "--no-prepare",
         action="store_true",
         help="do not convert missing models before starting; name the command instead",
+    )
+    p.add_argument(
+        "--file-ttl",
+        type=float,
+        default=float(os.environ.get("OPENVINO_UI_FILE_TTL", DEFAULT_FILE_TTL_S)),
+        metavar="SECONDS",
+        help="delete uploaded and generated files this long after they were made (default: %(default)g)",
     )
     p.add_argument("--inbrowser", action="store_true", help="open a browser tab")
     p.set_defaults(func=_serve)
@@ -98,11 +106,41 @@ def _prepare_missing(config, missing: list[str], disabled: bool) -> None:
     prepare_models(config, missing)
 
 
+class NoExceptionText(logging.Filter):
+    """Keep exception text out of log lines above DEBUG: it may quote a user's request.
+
+    pybind11's TypeErrors list the arguments of a failed openvino-genai call (the prompt), Gradio's
+    and pydantic's errors repeat the values they refused. A record above DEBUG that carries an
+    exception shows its type and where it was raised instead of the traceback; our own code logs
+    internal errors that way already (api/errors.py), this covers the libraries' loggers. With
+    OPENVINO_UI_LOG=DEBUG the filter is not installed and tracebacks are logged whole.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.DEBUG and record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            record.msg = (
+                f"{record.getMessage()} [{type(exc).__name__} at {error_place(exc)}: "
+                f"{error_reason(exc)}; the traceback is logged with OPENVINO_UI_LOG=DEBUG]"
+            )
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
 def _configure_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("OPENVINO_UI_LOG", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    """Log to stderr at OPENVINO_UI_LOG (default INFO). Above DEBUG, no line holds a user's content:
+    our code never logs it, and NoExceptionText drops the exception text other libraries log.
+
+    Gradio does not log requests: its "Received inputs: [...]" is the text of an exception that it
+    prints (not logs) when a request has too few values; api/errors.py's guard_blocks turns those
+    into messages for the client, so nothing is printed. Uvicorn runs at "warning" (no access log).
+    """
+    level = os.environ.get("OPENVINO_UI_LOG", "INFO").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        for handler in logging.getLogger().handlers:
+            if not any(isinstance(f, NoExceptionText) for f in handler.filters):
+                handler.addFilter(NoExceptionText())
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,10 +7,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import DeviceNotAvailable
+from .errors import DeviceNotAvailable, NoDeviceLeft, quote
 
 PHYSICAL = re.compile(r"^(CPU|GPU|NPU)(\.\d+)?$")
 VIRTUAL = ("AUTO", "HETERO", "MULTI")
+KINDS = ("CPU", "GPU", "NPU")  # a machine with one of each: what a string may use at best
 
 
 def normalize_device(device: str) -> str:
@@ -36,10 +37,12 @@ def device_syntax_error(device: str) -> str | None:
             if head == "AUTO" and part.startswith("-"):
                 part = part[1:]
             if not PHYSICAL.match(part):
-                return f"{part!r} in {device!r} is not a device (CPU, GPU, GPU.N, NPU)"
+                return f"{quote(part)} in {quote(device)} is not a device (CPU, GPU, GPU.N, NPU)"
+        if not remaining_devices(dev, list(KINDS)):
+            return f"{quote(device)} excludes every device it could run on"
         return None
     if tail or not PHYSICAL.match(dev):
-        return f"{device!r} is not a device; use CPU, GPU, GPU.N, NPU, AUTO, HETERO:…, MULTI:…"
+        return f"{quote(device)} is not a device; use CPU, GPU, GPU.N, NPU, AUTO, HETERO:…, MULTI:…"
     return None
 
 
@@ -52,13 +55,41 @@ def physical_parts(device: str) -> list[str]:
     return [dev]
 
 
+def excluded_parts(device: str) -> list[str]:
+    """The devices an AUTO string excludes with AUTO's '-DEV' syntax: AUTO:-CPU -> ['CPU']."""
+    head, _, tail = normalize_device(device).partition(":")
+    if head != "AUTO":
+        return []
+    return [p[1:] for p in tail.split(",") if p.startswith("-")]
+
+
+def remaining_devices(device: str, available: list[str]) -> list[str]:
+    """What `device` leaves to run on where `available` are present: the devices it names (bare AUTO
+    and AUTO with only exclusions: every available one), less those its '-DEV' parts exclude."""
+    dev = normalize_device(device)
+    head = dev.partition(":")[0]
+    candidates = physical_parts(dev)
+    if head == "AUTO" and not candidates:
+        candidates = list(available)
+    excluded = excluded_parts(dev)
+    return [d for d in candidates if not any(_covers(ex, d) for ex in excluded)]
+
+
+def _covers(excluded: str, device: str) -> bool:
+    """'-GPU' excludes GPU, GPU.0 and GPU.1; '-GPU.1' excludes only GPU.1."""
+    return device == excluded or device.split(".")[0] == excluded
+
+
 def check_device_available(device: str, available: list[str]) -> str:
-    """Return the normalized device string, or raise DeviceNotAvailable naming the missing device."""
+    """Return the normalized device string, or raise DeviceNotAvailable naming the missing device
+    (NoDeviceLeft when AUTO's exclusions leave nothing, e.g. AUTO:-CPU on a CPU-only machine)."""
     dev = normalize_device(device)
     present = set(available) | {d.split(".")[0] for d in available}
     for part in physical_parts(dev):
         if part not in present:
             raise DeviceNotAvailable(dev, part, available)
+    if not remaining_devices(dev, available):
+        raise NoDeviceLeft(dev, excluded_parts(dev), available)
     return dev
 
 

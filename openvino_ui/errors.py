@@ -1,10 +1,109 @@
 """The errors a user may see. Each message says what is wrong and what to do about it.
 
 The API layer turns every `UserError` into a `gr.Error` with the same text; anything else is an
-internal error, logged with its traceback and shown as a generic message.
+internal error, shown as a generic message and logged by its type and place (error_place,
+error_reason), not by its text, which may quote the request (the traceback is logged at DEBUG).
+
+A message that quotes a user's value does it with quote() or describe(): at most QUOTE_LIMIT
+characters of it, so a huge value is never echoed whole.
 """
 
 from __future__ import annotations
+
+import math
+import reprlib
+
+# -- quoting user values in messages ---------------------------------------------------------------
+
+# The most characters of a user's value that a message quotes: a 100 kB device string or prompt
+# must not come back whole (nor fill a log line). Every message that quotes a value uses quote().
+QUOTE_LIMIT = 80
+
+_repr = reprlib.Repr()
+_repr.maxlevel, _repr.maxlist, _repr.maxtuple, _repr.maxdict, _repr.maxset = 2, 6, 6, 4, 6
+_repr.maxstring = _repr.maxother = QUOTE_LIMIT
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """`repr(value)` for a message, at most `limit` characters: a longer one ends in an ellipsis.
+
+    Lone surrogates and control characters come out escaped, so the message is always valid text.
+    """
+    try:
+        text = repr(value[: limit + 1]) if isinstance(value, str) else _repr.repr(value)
+    except Exception:  # e.g. an int beyond Python's digit limit, an object whose repr fails
+        text = f"<{type(value).__name__}>"
+    return clip(text, limit)
+
+
+def clip(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """`text` as it is (no quotes), cut to `limit` characters with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe(value: object) -> str:
+    """A value and its kind for a message, e.g. `'10' (a string)`, `1.5 (a number)`, `None`."""
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        kind = "a boolean"
+    elif isinstance(value, int):
+        kind = "an integer"
+    elif isinstance(value, float):
+        kind = "a number" if math.isfinite(value) else "not a finite number"
+    elif isinstance(value, str):
+        kind = "a string" if len(value) <= QUOTE_LIMIT else f"a string of {len(value)} characters"
+    elif isinstance(value, list | tuple):
+        kind = f"a list of {len(value)} items"
+    elif isinstance(value, dict):
+        kind = "a dict"
+    else:
+        kind = f"a {type(value).__name__}"
+    return f"{quote(value)} ({kind})"
+
+
+# -- describing an internal error without its text (for the log) ----------------------------------
+
+# Input-free reasons by exception type (the first match in the exception's MRO wins).
+_REASONS: dict[type[BaseException], str] = {
+    UnicodeError: "text that could not be encoded or decoded",
+    TypeError: "a value of an unexpected type",
+    KeyError: "a missing key",
+    IndexError: "an index out of range",
+    AttributeError: "a missing attribute",
+    ValueError: "an unexpected value",
+    MemoryError: "out of memory",
+    RecursionError: "too deep a recursion",
+    NotImplementedError: "something not implemented",
+    TimeoutError: "a timeout",
+    ConnectionError: "a connection failure",
+    RuntimeError: "a runtime failure (for example inside OpenVINO)",
+    OSError: "an operating-system error",
+}
+
+
+def error_place(exc: BaseException) -> str:
+    """module:function:line of the innermost frame of `exc`'s traceback ("unknown" without one)."""
+    tb = exc.__traceback__
+    if tb is None:
+        return "unknown"
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    frame = tb.tb_frame
+    return f"{frame.f_globals.get('__name__', '?')}:{frame.f_code.co_name}:{tb.tb_lineno}"
+
+
+def error_reason(exc: BaseException) -> str:
+    """A short reason for `exc` that cannot contain user input (it depends only on the type)."""
+    if isinstance(exc, OSError) and exc.errno is not None and exc.strerror:
+        return f"[Errno {exc.errno}] {exc.strerror}"  # never the file name, which may be the user's
+    for kind in type(exc).__mro__:
+        if kind in _REASONS:
+            return _REASONS[kind]
+    return "an unexpected failure"
+
+
+# -- the errors ------------------------------------------------------------------------------------
 
 
 class UserError(Exception):
@@ -29,7 +128,7 @@ class ModelNotFound(UserError):
     def __init__(self, name: str, known: list[str]):
         choices = ", ".join(sorted(known)) or "none"
         super().__init__(
-            f"Model {name!r} is not configured. Choose one of: {choices} (or add it to models.yaml)."
+            f"Model {quote(name)} is not configured. Choose one of: {choices} (or add it to models.yaml)."
         )
 
 
@@ -40,7 +139,7 @@ class WrongTask(UserError):
         wanted_text = wanted if isinstance(wanted, str) else " or ".join(wanted)
         options = ", ".join(sorted(choices)) or "none is configured"
         super().__init__(
-            f"Model {name!r} is a {task!r} model, but this needs a {wanted_text!r} model. "
+            f"Model {quote(name)} is a {task!r} model, but this needs a {wanted_text!r} model. "
             f"Choose one of: {options}."
         )
 
@@ -51,7 +150,7 @@ class ModelLoadFailed(UserError):
     def __init__(self, name: str, device: str, reason: str):
         self.reason = reason
         super().__init__(
-            f"Model {name!r} failed to load on {device}: {reason}. "
+            f"Model {quote(name)} failed to load on {clip(device)}: {reason}. "
             "Fix the cause (see the Models tab), then load it again."
         )
 
@@ -66,7 +165,7 @@ class DeviceNotAvailable(UserError):
     def __init__(self, device: str, missing: str, available: list[str]):
         options = ", ".join(available) or "none"
         super().__init__(
-            f"Device {device!r} needs {missing!r}, which OpenVINO does not see on this machine. "
+            f"Device {quote(device)} needs {quote(missing)}, which OpenVINO does not see on this machine. "
             f"Available devices: {options}. Pick one of them (or AUTO)."
         )
 
@@ -80,5 +179,22 @@ class ModelBusy(UserError):
 
     def __init__(self, name: str, waited_s: float):
         super().__init__(
-            f"Model {name!r} is still serving other requests after {waited_s:.0f} s. Try again shortly."
+            f"Model {quote(name)} is still serving other requests after {waited_s:.0f} s. Try again shortly."
+        )
+
+
+# -- issue 11 (pool and devices): a device string that leaves no device ------------------------
+
+
+class NoDeviceLeft(DeviceNotAvailable):
+    """AUTO's '-DEV' exclusions (or its list) leave no device OpenVINO sees, e.g. AUTO:-CPU on a
+    machine with only a CPU. A DeviceNotAvailable, so callers that handle that handle this too."""
+
+    def __init__(self, device: str, excluded: list[str], available: list[str]):
+        options = ", ".join(available) or "no device"
+        what = f"it excludes {', '.join(excluded)} and " if excluded else ""
+        UserError.__init__(
+            self,
+            f"Device {quote(device)} leaves no device to run on: {what}OpenVINO sees only {options} on "
+            "this machine. Pick one of the available devices (or AUTO).",
         )

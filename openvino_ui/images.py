@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import InvalidInput
+from .errors import InvalidInput, clip
 
 MAX_PIXELS = 50_000_000  # width x height above which an image is refused
 ImageSource = str | Path | bytes | Image.Image | np.ndarray
@@ -70,7 +70,7 @@ def prepare_image(source: ImageSource, max_side: int, name: str = "the image") -
         rgb = _to_rgb(upright)
     except OSError as exc:  # truncated or corrupt pixel data
         raise InvalidInput(
-            f"{_capital(name)} could not be decoded ({exc}); re-save it and try again."
+            f"{_capital(name)} could not be decoded ({clip(str(exc))}); re-save it and try again."
         ) from None
     # The size as uploaded (draft() may have decoded it smaller), turned upright like the pixels.
     original = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
@@ -86,7 +86,7 @@ def _open(source: ImageSource, name: str) -> Image.Image:
         return source
     if isinstance(source, np.ndarray):
         return _from_array(source, name)
-    where = f"{name} ({Path(source).name})" if isinstance(source, str | Path) else name
+    where = f"{name} ({clip(Path(source).name)})" if isinstance(source, str | Path) else name
     handle: Any = io.BytesIO(source) if isinstance(source, bytes) else source
     try:
         with warnings.catch_warnings():

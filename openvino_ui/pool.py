@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -92,14 +91,23 @@ class EnginePool:
         return engine
 
     def ready(self, name: str, task: str | tuple[str, ...] | None = None) -> Engine:
-        """The engine called `name`, loaded on its device if it was not (concurrent callers load once)."""
+        """The engine called `name`, loaded on its device if it was not (concurrent callers load once).
+
+        This is a request's first step: when it fails (device gone, load failed) the failure is
+        counted in the model's statistics, like one that fails later in `Engine.serving()`.
+        """
         engine = self.get(name, task)
-        self.evict_idle()
-        if engine.state is not State.READY:
+        self.evict_idle(keep=engine)
+        if engine.state is State.READY:
+            return engine
+        try:
             if engine.state is State.UNLOADED:
                 check_device_available(engine.device, self.available_devices())
             engine.ensure_ready()
-            self._enforce_max_loaded(keep=engine)
+        except Exception:
+            engine.record_failed_request()
+            raise
+        self._enforce_max_loaded(keep=engine)
         return engine
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -114,18 +122,20 @@ class EnginePool:
         self._enforce_max_loaded(keep=engine)
         return engine.info()
 
-    def evict_idle(self) -> list[str]:
-        """Unload models idle for longer than defaults.idle_unload_s; return their names."""
+    def evict_idle(self, keep: Engine | None = None) -> list[str]:
+        """Unload models idle for longer than defaults.idle_unload_s (but not `keep`, about to serve).
+
+        Only a model no request holds or waits for is unloaded; a request that arrives just after
+        loads it again (Engine.serving), so eviction never fails a request. Returns the names.
+        """
         ttl = self.config.defaults.idle_unload_s
         if ttl is None:
             return []
-        now = time.monotonic()
         evicted = []
         for name, engine in self._engines.items():
-            if engine.state is State.READY and not engine.is_busy() and now - engine.last_used > ttl:
-                engine.unload()
+            if engine is not keep and engine.state is State.READY and engine.unload_if_idle(ttl):
                 evicted.append(name)
-                log.info("unloaded %s after %.0f s idle", name, now - engine.last_used)
+                log.info("unloaded %s: idle for more than %.0f s", name, ttl)
         return evicted
 
     def start_idle_unloader(self, interval_s: float = 10.0) -> None:
@@ -143,15 +153,22 @@ class EnginePool:
         threading.Thread(target=loop, name="idle-unloader", daemon=True).start()
 
     def _enforce_max_loaded(self, keep: Engine) -> None:
-        """Unload least recently used idle models until at most max_loaded_models are loaded."""
+        """Unload least recently used idle models until at most max_loaded_models are loaded.
+
+        A model that a request holds or waits for is skipped (the next idle one goes instead).
+        """
         limit = self.config.defaults.max_loaded_models
         if limit is None:
             return
         loaded = [e for e in self._engines.values() if e.state is State.READY]
-        idle = sorted((e for e in loaded if e is not keep and not e.is_busy()), key=lambda e: e.last_used)
-        for engine in idle[: max(0, len(loaded) - limit)]:
-            log.info("unloading %s: more than %d models loaded (max_loaded_models)", engine.name, limit)
-            engine.unload()
+        excess = len(loaded) - limit
+        candidates = sorted((e for e in loaded if e is not keep), key=lambda e: e.last_used)
+        for engine in candidates:
+            if excess <= 0:
+                return
+            if engine.unload_if_idle():
+                excess -= 1
+                log.info("unloaded %s: more than %d models loaded (max_loaded_models)", engine.name, limit)
 
     def unload(self, name: str) -> ModelInfo:
         engine = self.get(name)

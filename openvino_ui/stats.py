@@ -41,6 +41,7 @@ class StatsRecorder:
         self._lock = threading.Lock()
         self._requests = 0
         self._failures = 0
+        self._timed = 0  # requests that reached the pipeline: the ones with a latency
         self._latency_total_s = 0.0
         self._last_latency_s: float | None = None
         self._generations = 0
@@ -49,13 +50,17 @@ class StatsRecorder:
         self._tps_total = 0.0
         self._tokens = 0
 
-    def record(self, latency_s: float, ok: bool, generation: GenerationMetrics | None = None) -> None:
+    def record(self, latency_s: float | None, ok: bool, generation: GenerationMetrics | None = None) -> None:
+        """Count one request. `latency_s` None: it failed before reaching the pipeline (model busy,
+        not loadable), so it counts as a request and a failure but not in the latencies."""
         with self._lock:
             self._requests += 1
             if not ok:
                 self._failures += 1
-            self._latency_total_s += latency_s
-            self._last_latency_s = latency_s
+            if latency_s is not None:
+                self._timed += 1
+                self._latency_total_s += latency_s
+                self._last_latency_s = latency_s
             if generation is not None and generation.generated_tokens > 0:
                 self._generations += 1
                 self._ttft_total += generation.ttft_ms
@@ -65,12 +70,12 @@ class StatsRecorder:
 
     def snapshot(self) -> StatsSnapshot:
         with self._lock:
-            n, g = self._requests, self._generations
+            n, t, g = self._requests, self._timed, self._generations
             return StatsSnapshot(
                 requests=n,
                 failures=self._failures,
                 last_latency_ms=None if self._last_latency_s is None else self._last_latency_s * 1000,
-                avg_latency_ms=self._latency_total_s / n * 1000 if n else None,
+                avg_latency_ms=self._latency_total_s / t * 1000 if t else None,
                 avg_ttft_ms=self._ttft_total / g if g else None,
                 avg_tpot_ms=self._tpot_total / g if g else None,
                 avg_tokens_per_s=self._tps_total / g if g else None,

@@ -7,11 +7,13 @@ import inspect
 from dataclasses import dataclass
 
 import gradio as gr
+from gradio.context import get_blocks_context
 
 from ..pool import EnginePool
 from .asr import ASRAPI
 from .chat import ChatAPI
 from .embeddings import EmbeddingsAPI
+from .errors import guard_blocks
 from .models import ModelsAPI
 from .rerank import RerankAPI
 from .tts import TTSAPI
@@ -46,7 +48,11 @@ def build_api(pool: EnginePool) -> API:
 
 
 def register_endpoints(api: API) -> None:
-    """Declare the public endpoints inside the current gr.Blocks context (api_name = method name)."""
+    """Declare the public endpoints inside the current gr.Blocks context (api_name = method name).
+
+    Also guards the Blocks (api/errors.py's guard_blocks): what Gradio refuses before an endpoint
+    runs reaches the client as a clear message and never puts the request into the log.
+    """
     endpoints = (
         api.chat.chat,
         api.vision.describe,
@@ -60,6 +66,7 @@ def register_endpoints(api: API) -> None:
         api.models.unload_model,
         api.models.stats,
     )
+    guard_blocks(get_blocks_context().root_block)
     for fn in endpoints:
         # Each model serves one request at a time under its own lock, so the queue itself need not
         # limit concurrency. The whole docstring (Args, Returns) is the endpoint's documentation:

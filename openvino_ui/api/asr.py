@@ -11,7 +11,10 @@ from ..pool import EnginePool
 from ..subtitles import to_srt, to_vtt
 from .errors import user_errors
 from .uploads import uploaded_file
-from .validation import pick_model
+from .validation import choice, option, pick_model
+
+TASKS = ("transcribe", "translate")
+TIMESTAMPS = ("none", "segment", "word")
 
 
 class ASRAPI:
@@ -37,6 +40,9 @@ class ASRAPI:
         """
         name = pick_model(self.pool, model, "asr")
         engine: Any = self.pool.get(name, "asr")
+        language = option(language, "language")
+        task = choice(task, "task", TASKS)
+        timestamps = choice(timestamps, "timestamps", TIMESTAMPS)
         engine.check_request(language, task, timestamps)
         samples = load_audio(audio, max_seconds=engine.spec.max_audio_s)
         ready: Any = self.pool.ready(name, "asr")

@@ -7,7 +7,7 @@ from ..generation import Delta, Finished
 from ..pool import EnginePool
 from .errors import user_errors
 from .generation import check_conversation_length, checked_history, cumulative_text, generation_params
-from .validation import pick_model, require_text
+from .validation import pick_model, require_text, string
 
 ROLES = ("user", "assistant", "system")
 
@@ -31,13 +31,15 @@ class ChatAPI:
         spec = engine.spec
         text = require_text(message, "message", spec.limits.max_input_chars)
         messages = []
-        system = (system_prompt if system_prompt is not None else spec.system_prompt).strip()
+        given = string(system_prompt, "system_prompt", optional=True)
+        system = (given if given is not None else spec.system_prompt).strip()
         if system:
             messages.append({"role": "system", "content": system})
         messages += checked_history(history, ROLES)
         messages.append({"role": "user", "content": text})
         check_conversation_length(messages, spec.limits.max_input_chars)
-        yield from self.pool.ready(name, "llm").stream(messages, generation_params(spec, params), cancel)
+        sampling = generation_params(spec, params)  # checked before the model is loaded
+        yield from self.pool.ready(name, "llm").stream(messages, sampling, cancel)
 
     @user_errors
     def chat(

@@ -2,11 +2,11 @@
 
 from typing import Any, Literal
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, describe
 from ..pool import EnginePool
 from ..retrieval import MAX_TEXT_CHARS, Embeddings
 from .errors import user_errors
-from .validation import pick_model
+from .validation import check_unicode, choice, pick_model
 
 
 class EmbeddingsAPI:
@@ -17,8 +17,7 @@ class EmbeddingsAPI:
         """Validate and embed; returns (model name, Embeddings). Bad input is refused before loading."""
         name = pick_model(self.pool, model, "embedding")
         spec = self.pool.get(name, "embedding").spec
-        if kind not in ("document", "query"):
-            raise InvalidInput(f"kind must be 'document' or 'query'; got {kind!r}.")
+        kind = choice(kind, "kind", ("document", "query"))
         checked = checked_texts(texts, "texts", spec.max_texts, "text")
         engine = self.pool.ready(name, "embedding")
         return name, engine.embed(checked, kind=kind)  # type: ignore[attr-defined]
@@ -48,7 +47,11 @@ def checked_texts(texts: Any, what: str, max_count: int, item: str) -> list[str]
     """A non-empty list of at most `max_count` non-empty strings (each <= MAX_TEXT_CHARS)."""
     if isinstance(texts, str):
         texts = [texts]
-    if not isinstance(texts, list | tuple) or not texts:
+    elif texts is None:
+        texts = []
+    if not isinstance(texts, list | tuple):
+        raise InvalidInput(f"{what} must be a list of strings; got {describe(texts)}.")
+    if not texts:
         raise InvalidInput(f"No {what} were given; send a list with at least one {item}.")
     if len(texts) > max_count:
         raise InvalidInput(
@@ -58,10 +61,11 @@ def checked_texts(texts: Any, what: str, max_count: int, item: str) -> list[str]
     checked = []
     for i, text in enumerate(texts):
         if not isinstance(text, str):
-            raise InvalidInput(f"{what}[{i}] must be a string; got {type(text).__name__}.")
+            raise InvalidInput(f"{what}[{i}] must be a string; got {describe(text)}.")
         if not text.strip():
             raise InvalidInput(f"{what}[{i}] is empty; remove it or give it some text.")
         if len(text) > MAX_TEXT_CHARS:
             raise InvalidInput(f"{what}[{i}] has {len(text)} characters; the limit is {MAX_TEXT_CHARS}.")
+        check_unicode(text, f"{what}[{i}]")
         checked.append(text)
     return checked

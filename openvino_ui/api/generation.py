@@ -1,30 +1,78 @@
 """Request handling shared by the generative endpoints (chat and vision)."""
 
-from collections.abc import Iterator
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..errors import InvalidInput
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import InvalidInput, describe, quote
 from ..generation import Delta, Finished, GenerationParams
-from .validation import bounded
+from .validation import Range, check_unicode
+
+SEED_MAX = 2**64 - 1  # openvino_genai's GenerationConfig.rng_seed is a size_t
+RANDOM_SEED = -1  # the UI's "random" seed, accepted from API clients too: same as None
+_DEFAULT = ", or None for the model's default"
+_ALSO = {"seed": ", or -1 or None for no fixed seed"}
 
 
-def generation_params(spec: Any, values: dict) -> GenerationParams:
+class SamplingRequest(BaseModel):
+    """A request's sampling values, typed and strict; None means the model's default (models.yaml).
+
+    The bounds are those of config.GenerationDefaults; a model's own limit on max_new_tokens
+    (limits.max_new_tokens) is applied on top by `from_values`. Errors read like every other
+    request check (validation.Range), never pydantic's raw text.
+    """
+
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+    max_new_tokens: int | None = Field(default=None, ge=1, le=131072)
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0, allow_inf_nan=False)
+    top_p: float | None = Field(default=None, gt=0.0, le=1.0, allow_inf_nan=False)
+    top_k: int | None = Field(default=None, ge=0, le=1000)
+    repetition_penalty: float | None = Field(default=None, ge=0.5, le=2.0, allow_inf_nan=False)
+    seed: int | None = Field(default=None, ge=0, le=SEED_MAX)
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any], max_new_tokens: int | None = None) -> SamplingRequest:
+        """Check `values` (parameter name -> value); `max_new_tokens` is the model's own limit."""
+        values = dict(values)
+        seed = values.get("seed")
+        if type(seed) is int and seed == RANDOM_SEED:
+            values["seed"] = None
+        rules = {name: Range.of_field(cls, name) for name in cls.model_fields}
+        if max_new_tokens is not None:
+            rules["max_new_tokens"] = Range(int, 1, max_new_tokens)
+        try:
+            request = cls(**values)
+        except ValidationError as exc:
+            name = str(exc.errors()[0]["loc"][0])
+            if name not in rules:
+                raise InvalidInput(f"Unknown sampling parameter {quote(name)}.") from None
+            value = values.get(name)
+            raise InvalidInput(rules[name].message(name, value, _ALSO.get(name, _DEFAULT))) from None
+        if request.max_new_tokens is not None:
+            rules["max_new_tokens"].check(request.max_new_tokens, "max_new_tokens", _DEFAULT)
+        return request
+
+
+def generation_params(spec: Any, values: Mapping[str, Any]) -> GenerationParams:
     """Request values (None = the model's default) checked against the model's bounds."""
-    d, limits = spec.generation, spec.limits
-    seed = values.get("seed")
+    d = spec.generation
+    request = SamplingRequest.from_values(values, max_new_tokens=spec.limits.max_new_tokens)
+
+    def pick(name: str) -> Any:
+        value = getattr(request, name)
+        return getattr(d, name) if value is None else value
+
     return GenerationParams(
-        max_new_tokens=int(
-            bounded(
-                values.get("max_new_tokens"), d.max_new_tokens, 1, limits.max_new_tokens, "max_new_tokens"
-            )
-        ),
-        temperature=bounded(values.get("temperature"), d.temperature, 0.0, 2.0, "temperature"),
-        top_p=bounded(values.get("top_p"), d.top_p, 0.01, 1.0, "top_p"),
-        top_k=int(bounded(values.get("top_k"), d.top_k, 0, 1000, "top_k")),
-        repetition_penalty=bounded(
-            values.get("repetition_penalty"), d.repetition_penalty, 0.5, 2.0, "repetition_penalty"
-        ),
-        seed=int(seed) if seed is not None and seed >= 0 else d.seed,
+        max_new_tokens=pick("max_new_tokens"),
+        temperature=pick("temperature"),
+        top_p=pick("top_p"),
+        top_k=pick("top_k"),
+        repetition_penalty=pick("repetition_penalty"),
+        seed=pick("seed"),
     )
 
 
@@ -34,15 +82,17 @@ def checked_history(history: Any, roles: tuple[str, ...]) -> list[dict]:
     if history is None:
         return []
     if not isinstance(history, list):
-        raise InvalidInput(f"history must be a list of {shape} dicts.")
+        raise InvalidInput(f"history must be a list of {shape} dicts; got {describe(history)}.")
     turns = []
     for i, turn in enumerate(history):
         if (
             not isinstance(turn, dict)
-            or turn.get("role") not in roles
+            or not isinstance(turn.get("role"), str)
+            or turn["role"] not in roles
             or not isinstance(turn.get("content"), str)
         ):
-            raise InvalidInput(f"history[{i}] must be {shape}; got {turn!r:.80}")
+            raise InvalidInput(f"history[{i}] must be {shape}; got {describe(turn)}.")
+        check_unicode(turn["content"], f"history[{i}]['content']")
         turns.append({"role": turn["role"], "content": turn["content"]})
     return turns
 

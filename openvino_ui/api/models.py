@@ -2,6 +2,7 @@
 
 from ..pool import EnginePool
 from .errors import user_errors
+from .validation import device_name
 
 
 class ModelsAPI:
@@ -40,7 +41,7 @@ class ModelsAPI:
         Returns:
             The model's entry as in `/models`, with status "ready".
         """
-        return self.pool.load(name, device or None).as_dict()
+        return self.pool.load(name, device_name(device)).as_dict()
 
     @user_errors
     def unload_model(self, name: str) -> dict:

@@ -6,7 +6,9 @@ from ..pool import EnginePool
 from ..retrieval import MAX_TEXT_CHARS, RankedDocument
 from .embeddings import checked_texts
 from .errors import user_errors
-from .validation import bounded, pick_model, require_text
+from .validation import integer, pick_model, require_text
+
+ALSO_TOP_N = ", or None for the model's top_n"
 
 
 class RerankAPI:
@@ -21,7 +23,7 @@ class RerankAPI:
         spec = self.pool.get(name, "rerank").spec
         text = require_text(query, "query", MAX_TEXT_CHARS)
         docs = checked_texts(documents, "documents", spec.max_documents, "document")
-        n = int(bounded(top_n, spec.top_n, 1, spec.max_documents, "top_n"))
+        n = spec.top_n if top_n is None else integer(top_n, "top_n", 1, spec.max_documents, ALSO_TOP_N)
         engine = self.pool.ready(name, "rerank")
         return engine.rerank(text, docs, n)  # type: ignore[attr-defined]
 

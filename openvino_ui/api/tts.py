@@ -7,7 +7,7 @@ from gradio import FileData
 from ..audio import write_wav
 from ..pool import EnginePool
 from .errors import user_errors
-from .validation import pick_model, require_text
+from .validation import number, option, pick_model, require_text
 
 
 class TTSAPI:
@@ -32,9 +32,11 @@ class TTSAPI:
         name = pick_model(self.pool, model, "tts")
         engine: Any = self.pool.get(name, "tts")
         text = require_text(text, "text", engine.spec.max_chars)
-        engine.check_request(text, voice or None, float(speed), language or None)
+        voice, language = option(voice, "voice"), option(language, "language")
+        speed = number(speed, "speed")  # its range depends on the backend: the engine checks it
+        engine.check_request(text, voice, speed, language)
         ready: Any = self.pool.ready(name, "tts")
-        return ready.synthesize(text, voice=voice or None, speed=float(speed), language=language or None)
+        return ready.synthesize(text, voice=voice, speed=speed, language=language)
 
     @user_errors
     def speak(

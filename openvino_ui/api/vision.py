@@ -49,8 +49,9 @@ class VisionAPI:
         prepared = self.prepare(image, name)
         messages = checked_history(history, ("user", "assistant")) + [{"role": "user", "content": text}]
         check_conversation_length(messages, spec.limits.max_input_chars)
+        sampling = generation_params(spec, params)  # checked before the model is loaded
         engine = self.pool.ready(name, "vlm")
-        yield from engine.stream(messages, [prepared.pixels], generation_params(spec, params), cancel)  # type: ignore[attr-defined]
+        yield from engine.stream(messages, [prepared.pixels], sampling, cancel)  # type: ignore[attr-defined]
 
     @user_errors
     def describe(

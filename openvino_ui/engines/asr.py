@@ -88,6 +88,8 @@ class ASREngine(Engine):
 
     def _build(self, device: str) -> Any:
         path = str(self.spec.path)
+        # The flag is set only once a pipeline is built: a failed move to another device must not
+        # change what the pipeline still serving can do.
         if self.info_of_model().has_alignment_heads:
             try:
                 pipe = og.WhisperPipeline(path, device, word_timestamps=True, **self.properties)
@@ -95,8 +97,9 @@ class ASREngine(Engine):
                 return pipe
             except Exception as exc:  # noqa: BLE001 - fall back, words then report as unavailable
                 log.warning("%s: word timestamps unavailable (%s); loading without them", self.name, exc)
+        pipe = og.WhisperPipeline(path, device, **self.properties)
         self.word_timestamps_available = False
-        return og.WhisperPipeline(path, device, **self.properties)
+        return pipe
 
     def check_request(self, language: str | None, task: str, timestamps: str) -> str | None:
         """Validate language/task/timestamps for this model; return the language code (None: auto)."""
@@ -156,7 +159,8 @@ class ASREngine(Engine):
             kwargs["language"] = f"<|{code}|>"
         if self.info_of_model().multilingual:
             kwargs["task"] = task
-        with self.serving() as pipe:
+        with self.serving() as session:
+            pipe, device = session.pipeline, session.device
             if not self.word_timestamps_available:  # known now that the model is loaded
                 self.check_request(language, task, timestamps)
                 kwargs.pop("word_timestamps")  # a plain pipeline rejects the key even when False
@@ -173,7 +177,7 @@ class ASREngine(Engine):
             duration_s=duration,
             processing_s=elapsed,
             rtf=elapsed / duration if duration else 0.0,
-            device=self.device,
+            device=device,
         )
 
 

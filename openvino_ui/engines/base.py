@@ -1,8 +1,19 @@
-"""The lifecycle every engine shares, written once: unloaded -> loading -> ready | failed, a lock per
-pipeline (a plain openvino-genai pipeline serves one request at a time), timing and statistics.
+"""The lifecycle every engine shares, written once: unloaded -> loading -> ready | failed, fair
+admission to the pipeline (a plain openvino-genai pipeline serves one request at a time), timing
+and statistics.
 
 A task engine overrides `_build` (construct its pipeline) and adds one typed method that runs its
-work inside `with self.serving() as pipe:`.
+work inside `with self.serving() as session:`, using `session.pipeline`. Work done in pieces calls
+`session.yield_turn()` between them, so a short request waits about one piece, not a whole request.
+
+Locking, and why it cannot deadlock:
+* `_load_lock` serialises building and dropping pipelines (load, move, unload).
+* `_request_lock` (a FairLock) gives one request at a time the pipeline, first come first served.
+* A request may take `_load_lock` while it holds `_request_lock` (to reload an unloaded model), but
+  nobody waits for `_request_lock` while holding `_load_lock`: loads and unloads swap the pipeline
+  reference without it, and only afterwards wait for the request still using the old pipeline.
+  A request always works on the pipeline it picked up when its turn began, so a swap never pulls
+  a pipeline from under it; the next turn picks up whatever is current.
 """
 
 from __future__ import annotations
@@ -17,8 +28,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..errors import ModelBusy, ModelLoadFailed, ModelNotReady, UserError
+from ..errors import ModelBusy, ModelLoadFailed, UserError
 from ..stats import GenerationMetrics, StatsRecorder, StatsSnapshot
+from .admission import FairLock, Session
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +62,14 @@ class ModelInfo:
         return data
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """A built pipeline and the device it runs on, replaced as one value so readers never mix them."""
+
+    pipeline: Any
+    device: str
+
+
 # Resolves another configured model by name (the bi-encoder reranker uses an embedding model).
 EngineLookup = Callable[[str], "Engine"]
 
@@ -76,10 +96,10 @@ class Engine:
         self.state = State.UNLOADED
         self.error: str | None = None
         self.load_time_s: float | None = None
-        self._pipeline: Any = None
+        self._loaded: _Loaded | None = None  # set exactly while the state is READY
         self.last_used = time.monotonic()  # for idle and least-recently-used unloading
         self._load_lock = threading.Lock()  # one load at a time; concurrent callers share its result
-        self._request_lock = threading.Lock()  # one request at a time per pipeline
+        self._request_lock = FairLock()  # one request at a time per pipeline, in arrival order
         self._stats: dict[str, StatsRecorder] = {}
         self._stats_lock = threading.Lock()
 
@@ -104,87 +124,204 @@ class Engine:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def load(self, device: str | None = None) -> None:
-        """Load on `device` (default: the configured one). Loading on another device reloads.
+        """Load on `device` (default: the current one). Loading a ready model elsewhere moves it.
 
-        Raises ModelLoadFailed; the model is then `failed` with the reason in `error`.
+        A move builds the new pipeline while requests go on being served by the old one, and swaps
+        only on success: a failed move raises ModelLoadFailed and leaves the model ready where it
+        was (with the reason in `error`). A failed first load leaves it `failed`.
         """
         device = device or self.device
         with self._load_lock:
-            if self.state is State.READY and device == self.device:
+            loaded = self._loaded
+            if loaded is not None and loaded.device == device:
+                self.error = None  # asked for where it already runs: an older failed move is moot
                 return
-            with self._acquire_request_lock():  # wait for an in-flight request before replacing
-                self._pipeline = None
-                self.state, self.device, self.error = State.LOADING, device, None
-            started = time.perf_counter()
-            try:
-                self._check_files()
-                pipeline = self._build(device)
-            except Exception as exc:  # any failure becomes a visible 'failed' state, never a crash
-                reason = _short_reason(exc)
-                log.warning("loading %s on %s failed: %s", self.name, device, reason)
-                self.state, self.error, self.load_time_s = State.FAILED, reason, None
-                raise ModelLoadFailed(self.name, device, reason) from exc
-            with self._request_lock:
-                self._pipeline = pipeline
-                self.last_used = time.monotonic()
-                self.load_time_s = time.perf_counter() - started
-                self.state = State.READY
-            log.info("loaded %s on %s in %.2f s", self.name, device, self.load_time_s)
+            if loaded is None:
+                self._load_fresh(device)
+                return
+            self._move(loaded.device, device)
+        self._wait_for_old_pipeline()
 
     def is_busy(self) -> bool:
-        """True while a request (or a stream) holds the pipeline."""
-        return self._request_lock.locked()
+        """True while a request holds the pipeline or waits for it."""
+        return self._request_lock.busy()
+
+    def queue_length(self) -> int:
+        """How many requests wait for the pipeline (not counting the one that holds it)."""
+        return self._request_lock.waiting()
 
     def unload(self) -> None:
-        """Release the pipeline once the request in flight (if any) has finished."""
-        with self._load_lock, self._acquire_request_lock():
-            self._pipeline = None
-            self.state, self.error, self.load_time_s = State.UNLOADED, None, None
+        """Drop the pipeline; returns once the request in flight (if any) has finished with it.
+
+        Requests waiting for the model are not failed: the first to get its turn loads it again.
+        """
+        with self._load_lock:
+            self._drop_pipeline()
+        self._wait_for_old_pipeline()
         log.info("unloaded %s", self.name)
+
+    def unload_if_idle(self, idle_for_s: float = 0.0) -> bool:
+        """Unload only if no request holds or waits for the pipeline and it was last used more than
+        `idle_for_s` ago; True if it was unloaded. Housekeeping uses this: it never delays a request."""
+        if not self._request_lock.acquire(timeout=0):
+            return False
+        try:
+            # A load in progress (minutes, maybe) is not idle; waiting for it would hold requests up.
+            if not self._load_lock.acquire(blocking=False):
+                return False
+            try:
+                idle = time.monotonic() - self.last_used > idle_for_s
+                if self.state is not State.READY or not idle:
+                    return False
+                self._drop_pipeline()
+            finally:
+                self._load_lock.release()
+        finally:
+            self._request_lock.release()
+        return True  # the pool logs why
 
     def ensure_ready(self) -> None:
         """Load lazily on first use; a model whose last load failed says why."""
         if self.state is State.READY:
             return
-        if self.state is State.FAILED:
-            raise ModelLoadFailed(self.name, self.device, self.error or "unknown error")
-        self.load()
+        self._load_if_needed()  # never a move: a request must not undo a concurrent load elsewhere
+
+    def _load_fresh(self, device: str) -> None:
+        """Build where nothing is loaded (call with _load_lock held); a failure leaves it `failed`."""
+        self.state, self.device, self.error = State.LOADING, device, None
+        try:
+            pipeline, seconds = self._build_timed(device)
+        except ModelLoadFailed as exc:
+            self.state, self.error, self.load_time_s = State.FAILED, exc.reason, None
+            raise
+        self._install(pipeline, device, seconds)
+
+    def _move(self, old_device: str, device: str) -> None:
+        """Build on `device` while the old pipeline keeps serving (call with _load_lock held)."""
+        try:
+            pipeline, seconds = self._build_timed(device)
+        except ModelLoadFailed as exc:
+            self.error = exc.reason  # shown on the Models tab; the model stays ready where it was
+            raise ModelLoadFailed(self.name, device, f"{exc.reason} (it still runs on {old_device})") from exc
+        self._install(pipeline, device, seconds)
+
+    def _build_timed(self, device: str) -> tuple[Any, float]:
+        """Check the files and build on `device`; any failure becomes ModelLoadFailed with a short reason."""
+        started = time.perf_counter()
+        try:
+            self._check_files()
+            pipeline = self._build(device)
+        except Exception as exc:  # any failure becomes a visible error, never a crash
+            reason = _short_reason(exc)
+            log.warning("loading %s on %s failed: %s", self.name, device, reason)
+            raise ModelLoadFailed(self.name, device, reason) from exc
+        return pipeline, time.perf_counter() - started
+
+    def _install(self, pipeline: Any, device: str, seconds: float) -> None:
+        # _loaded before state: a reader that sees READY finds the pipeline too.
+        self._loaded = _Loaded(pipeline, device)
+        self.device, self.load_time_s, self.error = device, seconds, None
+        self.last_used = time.monotonic()
+        self.state = State.READY
+        log.info("loaded %s on %s in %.2f s", self.name, device, seconds)
+
+    def _drop_pipeline(self) -> None:
+        """Forget the pipeline (call with _load_lock held); a request using it keeps its reference."""
+        self.state, self.error, self.load_time_s = State.UNLOADED, None, None
+        self._loaded = None
+
+    def _wait_for_old_pipeline(self) -> None:
+        """Wait (ahead of the queue) until the request holding the pipeline lets go of it, so the old
+        pipeline's memory is free when load/unload returns. Never called with _load_lock held."""
+        if not self._request_lock.acquire(timeout=self.queue_timeout_s, first=True):
+            log.warning("%s: a request still uses the old pipeline; it is freed when that ends", self.name)
+            return
+        self._request_lock.release()
 
     # -- serving -----------------------------------------------------------------------------
 
     @contextmanager
-    def serving(self, generation: list[GenerationMetrics] | None = None) -> Iterator[Any]:
+    def serving(self, generation: list[GenerationMetrics] | None = None) -> Iterator[Session]:
         """Hold this model's pipeline for one request and record its latency and outcome.
 
-        A failure is counted and re-raised; it never unloads the model. Append the request's
-        GenerationMetrics to `generation` to have them recorded too.
+        Requests are admitted first come, first served; one that finds the model unloaded (by a user,
+        by idle or max_loaded_models housekeeping) loads it again rather than failing. A failure,
+        before or during the work, is counted and re-raised; it never unloads the model. Append the
+        request's GenerationMetrics to `generation` to have them recorded too.
         """
-        self.ensure_ready()
-        with self._acquire_request_lock():
-            pipeline, device = self._pipeline, self.device
-            self.last_used = time.monotonic()
-            if pipeline is None:
-                raise ModelNotReady(f"Model {self.name!r} was unloaded; load it again on the Models tab.")
-            started = time.perf_counter()
-            ok = False
-            try:
-                yield pipeline
-                ok = True
-            except GeneratorExit:  # a stream whose consumer left early is not a failure
-                ok = True
-                raise
-            finally:
-                metrics = generation[-1] if generation else None
-                self._recorder(device).record(time.perf_counter() - started, ok, metrics)
+        session = self._admit()
+        started = time.perf_counter()
+        ok = False
+        try:
+            yield session
+            ok = True
+        except GeneratorExit:  # a stream whose consumer left early is not a failure
+            ok = True
+            raise
+        finally:
+            if session.holds_turn:
+                session.holds_turn = False
+                self._request_lock.release()
+            metrics = generation[-1] if generation else None
+            self._recorder(session.device).record(time.perf_counter() - started, ok, metrics)
 
-    @contextmanager
-    def _acquire_request_lock(self) -> Iterator[None]:
+    def record_failed_request(self) -> None:
+        """Count a request that failed before it reached the pipeline (busy, not loadable, ...)."""
+        self._recorder(self.device).record(None, False)
+
+    def _admit(self) -> Session:
+        """Wait for this request's turn and pick up the pipeline; a failure here is counted."""
+        try:
+            self.ensure_ready()
+            session = Session(self.device, self._yield_turn)
+            self._take_turn(session)
+            return session
+        except Exception:
+            self.record_failed_request()
+            raise
+
+    def _take_turn(self, session: Session) -> None:
         if not self._request_lock.acquire(timeout=self.queue_timeout_s):
             raise ModelBusy(self.name, self.queue_timeout_s)
+        session.holds_turn = True
         try:
-            yield
-        finally:
+            self._pick_up_pipeline(session)
+        except BaseException:
+            session.holds_turn = False
             self._request_lock.release()
+            raise
+
+    def _yield_turn(self, session: Session) -> None:
+        session.holds_turn = False  # until the turn comes back (requeue gives it up on timeout)
+        if not self._request_lock.requeue(timeout=self.queue_timeout_s):
+            raise ModelBusy(self.name, self.queue_timeout_s)
+        session.holds_turn = True
+        try:
+            self._pick_up_pipeline(session)
+        except BaseException:
+            session.holds_turn = False
+            self._request_lock.release()
+            raise
+
+    def _pick_up_pipeline(self, session: Session) -> None:
+        """With the turn held: the current pipeline, loaded again if it was unloaded meanwhile."""
+        loaded = self._loaded
+        if loaded is None:
+            log.info("%s was unloaded while a request waited: loading it again", self.name)
+            loaded = self._load_if_needed()
+        session.pipeline, session.device = loaded.pipeline, loaded.device
+        self.last_used = time.monotonic()
+
+    def _load_if_needed(self) -> _Loaded:
+        """The loaded pipeline, loading it on the current device if there is none (concurrent callers
+        load once); a model whose last load failed raises ModelLoadFailed with the reason."""
+        with self._load_lock:
+            if self._loaded is None:
+                if self.state is State.FAILED:
+                    raise ModelLoadFailed(self.name, self.device, self.error or "unknown error")
+                self._load_fresh(self.device)
+            assert self._loaded is not None  # _load_fresh installs it or raises
+            return self._loaded
 
     def _recorder(self, device: str) -> StatsRecorder:
         with self._stats_lock:
@@ -193,12 +330,17 @@ class Engine:
     # -- reporting ---------------------------------------------------------------------------
 
     def stats(self, device: str | None = None) -> StatsSnapshot:
-        return self._recorder(device or self.device).snapshot()
+        """Statistics on `device` (default: the current one); reading creates no row."""
+        with self._stats_lock:
+            recorder = self._stats.get(device or self.device)
+        return recorder.snapshot() if recorder is not None else StatsSnapshot()
 
     def stats_by_device(self) -> dict[str, StatsSnapshot]:
+        """One snapshot per device that has served (or failed) at least one request."""
         with self._stats_lock:
             recorders = dict(self._stats)
-        return {device: rec.snapshot() for device, rec in recorders.items()}
+        snapshots = {device: rec.snapshot() for device, rec in recorders.items()}
+        return {device: snap for device, snap in snapshots.items() if snap.requests}
 
     def info(self) -> ModelInfo:
         return ModelInfo(

@@ -16,6 +16,7 @@ import numpy as np
 import openvino_genai as og
 
 from ..retrieval import Embeddings, PoolingChoice, choose_pooling
+from .admission import Session
 from .base import Engine
 
 log = logging.getLogger(__name__)
@@ -62,12 +63,22 @@ class EmbeddingEngine(Engine):
             raise ValueError(f"kind must be 'document' or 'query', got {kind!r}")
         if not texts:
             raise ValueError("embed needs at least one text")
-        with self.serving() as pipe:
+        with self.serving() as session:
             started = time.perf_counter()
             if kind == "query":
-                rows = [pipe.embed_query(text) for text in texts]
+                rows = self._embed_queries(session, texts)
             else:
-                rows = pipe.embed_documents(list(texts))
+                rows = session.pipeline.embed_documents(list(texts))
             seconds = time.perf_counter() - started
         vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), -1)
         return Embeddings(vectors=vectors, dim=int(vectors.shape[1]), seconds=seconds)
+
+    @staticmethod
+    def _embed_queries(session: Session, texts: Sequence[str]) -> list[Any]:
+        """One pipeline call per query; a request waiting for the model may go between two."""
+        rows = []
+        for index, text in enumerate(texts):
+            if index:
+                session.yield_turn()
+            rows.append(session.pipeline.embed_query(text))
+        return rows

@@ -34,7 +34,9 @@ class LLMEngine(Engine):
         Each call builds its own ChatHistory and GenerationConfig, so requests never share state.
         """
         sink: list[GenerationMetrics] = []
-        with self.serving(sink) as pipe:
+        # The whole stream holds the pipeline (a plain LLMPipeline serves one request at a time).
+        with self.serving(sink) as session:
+            pipe = session.pipeline
             cfg = generation_config(params, pipe.get_generation_config())
             if self._has_template:
                 prompt: Any = og.ChatHistory(list(messages))
@@ -45,7 +47,7 @@ class LLMEngine(Engine):
             def run(streamer: Any) -> Any:
                 return pipe.generate(prompt, cfg, streamer=streamer)
 
-            yield from stream_generate(run, self.device, cancel, sink)
+            yield from stream_generate(run, session.device, cancel, sink)
 
 
 def _plain_prompt(messages: list[dict[str, str]]) -> str:

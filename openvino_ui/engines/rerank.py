@@ -47,8 +47,8 @@ class CrossEncoderRerankEngine(RerankEngine):
     def rerank(self, query: str, documents: Sequence[str], top_n: int) -> list[RankedDocument]:
         if not documents:
             return []
-        with self.serving() as pipe:
-            pairs = pipe.rerank(query, list(documents))
+        with self.serving() as session:
+            pairs = session.pipeline.rerank(query, list(documents))
         return ranked([(int(i), float(s)) for i, s in pairs], documents, top_n)
 
 
@@ -84,7 +84,8 @@ class BiEncoderRerankEngine(RerankEngine):
             return []
         # serving() records this model's latency and failures. The embedding engine takes its own
         # lock per call, so two bi-encoder requests never use its pipeline at the same time.
-        with self.serving() as embedder:
+        with self.serving() as session:
+            embedder = session.pipeline
             query_vector = embedder.embed([query], kind="query").vectors[0]
             document_vectors = embedder.embed(list(documents), kind="document").vectors
         scores = cosine_scores(query_vector, document_vectors)

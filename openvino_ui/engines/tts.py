@@ -25,6 +25,7 @@ from ..audio import join_pieces
 from ..errors import InvalidInput
 from ..languages import KOKORO_LANGUAGES, SPEECHT5_LANGUAGES
 from ..textsplit import chunk_text
+from .admission import Session
 from .base import Engine
 
 log = logging.getLogger(__name__)
@@ -191,18 +192,10 @@ class TTSEngine(Engine):
         options: dict[str, Any] = (
             {"speed": float(speed), "language": language} if self.backend == "kokoro" else {}
         )
-        audio: list[np.ndarray] = []
-        with self.serving() as pipe:
-            embedding = self._embedding(pipe, voice)
-            started = time.perf_counter()
-            rate = 0
-            for piece in pieces:
-                args = (piece,) if embedding is None else (piece, embedding)
-                result = pipe.generate(*args, **options)
-                rate = int(result.output_sample_rate)
-                audio.append(np.asarray(result.speeches[0].data, dtype=np.float32).ravel())
-            samples = join_pieces(audio, rate) if len(audio) > 1 else (audio[0] if audio else np.zeros(0))
-            elapsed = time.perf_counter() - started
+        with self.serving() as session:
+            audio, rate, elapsed = self._speak_pieces(session, pieces, voice, options)
+            device = session.device
+        samples = join_pieces(audio, rate) if len(audio) > 1 else (audio[0] if audio else np.zeros(0))
         samples = np.nan_to_num(samples.astype(np.float32, copy=False))
         if samples.size == 0 or not rate:
             raise InvalidInput("The text gave no speech (nothing pronounceable in it); type some words.")
@@ -216,5 +209,28 @@ class TTSEngine(Engine):
             voice=voice,
             language=language,
             pieces=len(pieces),
-            device=self.device,
+            device=device,
         )
+
+    def _speak_pieces(
+        self, session: Session, pieces: list[str], voice: str, options: dict[str, Any]
+    ) -> tuple[list[np.ndarray], int, float]:
+        """Synthesize each piece; return (audio per piece, sample rate, seconds spent synthesizing).
+
+        Between pieces a waiting request gets its turn (session.yield_turn), so a one-sentence
+        request never waits for a long text to finish. The seconds exclude those turns.
+        """
+        audio: list[np.ndarray] = []
+        rate, elapsed = 0, 0.0
+        for index, piece in enumerate(pieces):
+            if index:
+                session.yield_turn()
+            pipe = session.pipeline  # may be another one after a turn: the model moved or reloaded
+            embedding = self._embedding(pipe, voice)
+            started = time.perf_counter()
+            args = (piece,) if embedding is None else (piece, embedding)
+            result = pipe.generate(*args, **options)
+            elapsed += time.perf_counter() - started
+            rate = int(result.output_sample_rate)
+            audio.append(np.asarray(result.speeches[0].data, dtype=np.float32).ravel())
+        return audio, rate, elapsed

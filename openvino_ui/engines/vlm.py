@@ -57,7 +57,8 @@ class VLMEngine(Engine):
         sink: list[GenerationMetrics] = []
         tensors = [ov.Tensor(np.ascontiguousarray(image, dtype=np.uint8)[None]) for image in images]
         turns = with_image_tags(messages, len(tensors))
-        with self.serving(sink) as pipe:
+        with self.serving(sink) as session:
+            pipe = session.pipeline
             cfg = generation_config(params, pipe.get_generation_config())
             cfg.apply_chat_template = False  # the prompt below is already rendered
             if self._has_template:
@@ -70,7 +71,7 @@ class VLMEngine(Engine):
             def run(streamer: Any) -> Any:
                 return pipe.generate(prompt, images=tensors, generation_config=cfg, streamer=streamer)
 
-            yield from stream_generate(run, self.device, cancel, sink)
+            yield from stream_generate(run, session.device, cancel, sink)
 
 
 def with_image_tags(messages: list[dict[str, str]], n_images: int) -> list[dict[str, str]]:

@@ -154,3 +154,30 @@ def test_join_pieces_fades_to_zero_and_inserts_gaps():
     assert np.abs(np.diff(joined)).max() <= 0.8 / 159 + 1e-6
     assert join_pieces([], rate).size == 0
     assert join_pieces([np.zeros(0), loud], rate).size == 1600
+
+
+def test_a_one_sample_file_is_refused_with_the_minimum(tmp_path):
+    # Whisper's feature extractor needs a few 400-sample windows; one sample made it fail (n_fft)
+    path = tmp_path / "one.wav"
+    sf.write(str(path), np.array([0.5], np.float32), 16000)
+    with pytest.raises(InvalidInput, match=r"The audio is 6\.25e-05 s long; send at least 0\.1 s"):
+        read_audio_file(path)
+    with pytest.raises(InvalidInput, match=r"is 0\.05 s long; send at least 0\.1 s"):
+        load_audio((16000, tone(16000, 0.05)))
+    assert load_audio((16000, tone(16000, 0.1))).size == 1600  # the minimum itself is accepted
+
+
+def test_sample_rate_must_be_an_integer_not_a_bool():
+    with pytest.raises(InvalidInput, match="sample rate"):
+        load_audio((True, tone(16000, 0.5)))
+    with pytest.raises(InvalidInput, match="sample rate") as info:
+        load_audio(("9" * 10_000, tone(16000, 0.5)))
+    assert len(str(info.value)) < 200
+
+
+def test_a_long_file_name_is_not_echoed_whole(tmp_path):
+    path = tmp_path / ("n" * 200 + ".txt")
+    path.write_text("not audio")
+    with pytest.raises(InvalidInput, match="not an audio file") as info:
+        read_audio_file(path)
+    assert "…" in str(info.value) and len(str(info.value)) < 300

@@ -7,12 +7,12 @@ import pytest
 
 from openvino_ui.errors import DeviceNotAvailable, InvalidInput, ModelLoadFailed, ModelNotFound, WrongTask
 
-from .fakes import FakeEngine, fake_pool, run_threads
+from .fakes import FakeEngine, fake_pool, reset_fakes, run_threads
 
 
 @pytest.fixture(autouse=True)
 def reset_fake():
-    FakeEngine.builds, FakeEngine.build_delay, FakeEngine.fail_with = 0, 0.0, None
+    reset_fakes()
 
 
 def test_lazy_load_on_first_use_and_explicit_unload():
