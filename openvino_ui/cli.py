@@ -76,7 +76,7 @@ def _serve(args: argparse.Namespace) -> int:
     for problem in pool.preload():
         log.warning("preload: %s", problem)
     pool.start_idle_unloader()
-    demo = build_app(pool, title=args.title)
+    demo = build_app(pool, title=args.title, file_ttl_s=args.file_ttl)
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
     demo.queue(default_concurrency_limit=args.concurrency)
     demo.launch(

@@ -1,15 +1,17 @@
 """The Speech recognition tab: upload or record audio, transcribe or translate it with Whisper,
-show the text, a table of timed segments, SRT/VTT downloads and the real-time factor."""
+show the text, a table of timed segments, SRT/VTT downloads and the real-time factor. Example clips
+(English, German) transcribe with one click."""
 
 from typing import Any
 
 import gradio as gr
 
+from .. import examples
 from ..api import API
 from ..api.asr import subtitle_files
 from ..api.errors import as_gradio_error
 from ..languages import WHISPER_LANGUAGES
-from .common import GLUE, model_dropdown
+from .common import DOWNLOAD_CLASS, GLUE, example_inputs, model_dropdown
 
 SEGMENT_HEADERS = ["start (s)", "end (s)", "text"]
 AUTO = [("Auto-detect", "auto")]
@@ -60,6 +62,14 @@ def build_asr_tab(api: API) -> None:
                 task = gr.Radio(label="Task", elem_id="asr-task", **task_kw)
             timestamps = gr.Radio(label="Timestamps", elem_id="asr-timestamps", **stamps_kw)
             run = gr.Button("Transcribe", variant="primary", elem_id="asr-run")
+            clips = examples.asr_examples()
+            example_clips = example_inputs(
+                [path for path, _ in clips],
+                [audio],
+                "asr-examples",
+                labels=[label for _, label in clips],
+                label="Examples (click one to transcribe it, language auto-detected)",
+            )
         with gr.Column(scale=1):
             text = gr.Textbox(label="Transcript", lines=6, buttons=["copy"], elem_id="asr-text")
             readout_md = gr.Markdown("", elem_id="asr-readout")
@@ -71,8 +81,8 @@ def build_asr_tab(api: API) -> None:
                 elem_id="asr-segments",
             )
             with gr.Row():
-                srt = gr.File(label="SubRip (.srt)", elem_id="asr-srt")
-                vtt = gr.File(label="WebVTT (.vtt)", elem_id="asr-vtt")
+                srt = gr.File(label="SubRip (.srt)", elem_classes=[DOWNLOAD_CLASS], elem_id="asr-srt")
+                vtt = gr.File(label="WebVTT (.vtt)", elem_classes=[DOWNLOAD_CLASS], elem_id="asr-vtt")
 
     def do_transcribe(path: str | None, name: str, lang: str, mode: str, stamps: str) -> tuple[Any, ...]:
         try:
@@ -88,11 +98,11 @@ def build_asr_tab(api: API) -> None:
     def on_model(name: str) -> tuple[Any, Any, Any]:
         return tuple(gr.update(**kw) for kw in control_settings(api, name))  # type: ignore[return-value]
 
-    run.click(
-        do_transcribe,
-        [audio, model, language, task, timestamps],
-        [text, table, srt, vtt, readout_md],
-        concurrency_limit=None,
-        **GLUE,
-    )
+    inputs = [audio, model, language, task, timestamps]
+    outputs = [text, table, srt, vtt, readout_md]
+    run.click(do_transcribe, inputs, outputs, concurrency_limit=None, **GLUE)
+    if example_clips is not None:  # a click transcribes the clip in its own language
+        example_clips.load_input_event.then(
+            lambda: ("auto", "transcribe"), None, [language, task], queue=False, **GLUE
+        ).then(do_transcribe, inputs, outputs, concurrency_limit=None, **GLUE)
     model.change(on_model, [model], [language, task, timestamps], queue=False, **GLUE)

@@ -1,30 +1,46 @@
-"""The Chat tab: streaming chat with an `llm` model, Stop, Clear, system prompt, sampling controls."""
+"""The Chat tab: streaming chat with an `llm` model, Stop, Clear, system prompt, sampling controls,
+example prompts, retry / undo / edit / copy, and a conversation kept in the browser across reloads."""
 
 from typing import Any
 
 import gradio as gr
 
+from .. import examples
 from ..api import API
 from .common import (
     GLUE,
     SessionCancels,
+    TabEvents,
     earlier_turns,
+    example_inputs,
     first_model_settings,
     model_dropdown,
     sampling_controls,
     sampling_values,
     stream_reply,
 )
+from .conversation import wire_history_events
+
+# The conversation is kept in this browser's localStorage (encrypted with a key made at each start):
+# it survives a reload of the page until Clear, or until the server restarts.
+STORAGE_KEY = "openvino-ui-chat"
 
 
-def build_chat_tab(api: API) -> None:
+def build_chat_tab(api: API) -> TabEvents:
     pool = api.pool
     first, gen, limit = first_model_settings(pool, "llm")
     cancels = SessionCancels()
 
     with gr.Row():
         model = model_dropdown(pool, "llm")
-    chatbot = gr.Chatbot(label="Conversation", height=420, elem_id="chat-history")
+    chatbot = gr.Chatbot(
+        label="Conversation",
+        height=420,
+        elem_id="chat-history",
+        editable="user",
+        buttons=["copy", "copy_all"],
+        placeholder="Ask anything, or click an example below.",
+    )
     with gr.Row():
         message = gr.Textbox(
             placeholder="Type a message and press Enter",
@@ -37,11 +53,13 @@ def build_chat_tab(api: API) -> None:
         stop = gr.Button("Stop", variant="stop", scale=1, elem_id="chat-stop")
         clear = gr.Button("Clear", scale=1, elem_id="chat-clear")
     readout = gr.Markdown("", elem_id="chat-readout")
+    example_prompts = example_inputs(examples.chat_examples(), [message], "chat-examples")
     with gr.Accordion("Settings", open=False, elem_id="chat-settings"):
         system_prompt = gr.Textbox(label="System prompt", value=first.system_prompt if first else "", lines=2)
         sampling = sampling_controls(gen, limit, "chat")
 
     pending = gr.State("")
+    saved = gr.BrowserState([], storage_key=STORAGE_KEY)
 
     def take_message(text: str, history: list[Any] | None) -> tuple[str, list[Any], str]:
         if not (text or "").strip():
@@ -89,10 +107,25 @@ def build_chat_tab(api: API) -> None:
         queue=False,
         **GLUE,
     )
+
+    def after(event: Any) -> Any:
+        """Store the conversation in the browser once it has changed."""
+        return event.then(lambda history: history or [], chatbot, saved, queue=False, **GLUE)
+
+    def reply(event: Any) -> Any:
+        """Stream the answer to `pending` once `event` has put the question in the chat."""
+        return after(event.success(respond, inputs, [chatbot, readout], concurrency_limit=None, **GLUE))
+
+    take = dict(fn=take_message, inputs=[message, chatbot], outputs=[message, chatbot, pending], **GLUE)
     for trigger in (message.submit, send.click):
-        step = trigger(take_message, [message, chatbot], [message, chatbot, pending], **GLUE)
-        step.then(respond, inputs, [chatbot, readout], concurrency_limit=None, **GLUE)
+        reply(trigger(**take))
+    if example_prompts is not None:  # a click asks the example at once
+        reply(example_prompts.load_input_event.then(**take))
+    wire_history_events(chatbot, message, pending, reply, after)
     # Stop sets this session's cancel flag: the engine ends generation at the next token and the
     # handler still yields its final readout. (Cancelling the Gradio event instead would drop it.)
     stop.click(cancels.cancel, None, None, queue=False, **GLUE)
-    clear.click(lambda: ([], "", ""), None, [chatbot, readout, message], queue=False, **GLUE)
+    clear.click(lambda: ([], "", "", []), None, [chatbot, readout, message, saved], queue=False, **GLUE)
+    # the chat's own trash button has emptied it already; forget the stored copy too
+    chatbot.clear(lambda: ("", []), None, [readout, saved], queue=False, **GLUE)
+    return TabEvents(on_page_load=[(lambda history: history or [], [saved], [chatbot])])

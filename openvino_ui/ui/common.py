@@ -2,10 +2,12 @@
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
+from gradio.helpers import Examples
 
 from ..api.errors import as_gradio_error
 from ..generation import Delta, Finished
@@ -17,6 +19,47 @@ from ..stats import GenerationMetrics
 UPDATES_PER_S = 20
 
 GLUE = {"api_visibility": "undocumented"}  # UI wiring that is not part of the public API
+# CSS class of the download boxes (gr.File outputs): empty, Gradio draws each as a 236 px blank area
+# that pushes the results below it out of sight; the app's CSS makes that smaller.
+DOWNLOAD_CLASS = "ov-download"
+
+# (function, inputs, outputs) of an event handler a tab asks build_app to attach.
+Handler = tuple[Callable[..., Any], list[Any], list[Any]]
+
+
+@dataclass(frozen=True)
+class TabEvents:
+    """What a tab builder asks build_app to wire outside the tab: handlers to run when the page is
+    opened (or reloaded) and handlers to run each time the tab is selected."""
+
+    on_page_load: list[Handler] = field(default_factory=list)
+    on_select: list[Handler] = field(default_factory=list)
+
+
+def example_inputs(
+    samples: Sequence[Any],
+    inputs: list[Any],
+    elem_id: str,
+    labels: list[str] | None = None,
+    label: str = "Examples",
+) -> Examples | None:
+    """Clickable example inputs (None when there are none): clicking one fills `inputs`; the tab
+    chains what runs next on `.load_input_event`. Never cached (caching would run the models at
+    start) and never a public API endpoint."""
+    if not samples:
+        return None
+    rows = [list(s) if isinstance(s, (list, tuple)) else [s] for s in samples]
+    return gr.Examples(
+        rows,
+        inputs,
+        label=label,
+        elem_id=elem_id,
+        example_labels=labels,
+        cache_examples=False,
+        run_on_click=False,
+        examples_per_page=20,
+        **GLUE,
+    )
 
 
 def model_dropdown(

@@ -1,38 +1,21 @@
 """The Embeddings tab: embed several texts, see how similar they are (a labelled heatmap), download
-the vectors as JSON, and read the dimension, count and time."""
+the vectors as JSON, and read the dimension, count and time. The example texts embed with one click."""
 
 import json
-import tempfile
 import uuid
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 from PIL import Image
 
+from .. import examples
 from ..api import API
 from ..api.errors import as_gradio_error
 from ..errors import InvalidInput
+from ..outputs import output_dir
 from ..retrieval import lines_of, read_lines_file, similarity_matrix
-from .common import GLUE, model_dropdown
+from .common import DOWNLOAD_CLASS, GLUE, example_inputs, model_dropdown
 from .heatmap import render_heatmap
-
-EXAMPLE = "\n".join(
-    [
-        "A man is eating food.",
-        "A man is eating a piece of bread.",
-        "A man is riding a horse.",
-        "Paris is the capital of France.",
-        "The stock market fell sharply today.",
-    ]
-)
-
-
-def output_dir() -> Path:
-    """A folder for files handed to Gradio (it copies them into its own cache)."""
-    folder = Path(tempfile.gettempdir()) / "openvino-ui"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def texts_from(text: str | None, file: str | None, what: str = "texts") -> list[str]:
@@ -56,7 +39,7 @@ def embed_texts(api: API, text: str, file: str | None, model: str, kind: str) ->
     texts = texts_from(text, file)
     name, result = api.embeddings.run(texts, model, kind)
     heatmap = render_heatmap(similarity_matrix(result.vectors), texts, title=f"Cosine similarity ({name})")
-    path = output_dir() / f"embeddings-{uuid.uuid4().hex[:10]}.json"
+    path = output_dir() / f"embeddings-{uuid.uuid4().hex}.json"
     payload = {
         "model": name,
         "kind": kind,
@@ -88,7 +71,7 @@ def build_embeddings_tab(api: API) -> None:
     with gr.Row():
         with gr.Column(scale=2):
             texts = gr.Textbox(
-                value=EXAMPLE,
+                placeholder="A man is eating food.\nA man is riding a horse.\n…",
                 lines=8,
                 max_lines=20,
                 label=f"Texts, one per line (at most {limit})",
@@ -102,8 +85,19 @@ def build_embeddings_tab(api: API) -> None:
                 elem_id="embed-file",
             )
             run = gr.Button("Embed", variant="primary", elem_id="embed-run")
+            example_texts = example_inputs(
+                examples.embedding_examples(),
+                [texts],
+                "embed-examples",
+                label="Example (click it to embed it)",
+            )
             readout = gr.Markdown("", elem_id="embed-readout")
-            download = gr.File(label="Vectors (JSON)", interactive=False, elem_id="embed-download")
+            download = gr.File(
+                label="Vectors (JSON)",
+                interactive=False,
+                elem_classes=[DOWNLOAD_CLASS],
+                elem_id="embed-download",
+            )
         with gr.Column(scale=3):
             heatmap = gr.Image(
                 label="Similarity matrix",
@@ -119,4 +113,9 @@ def build_embeddings_tab(api: API) -> None:
         except Exception as exc:
             raise as_gradio_error(exc) from exc
 
-    run.click(go, [texts, file, model, kind], [heatmap, readout, download], concurrency_limit=None, **GLUE)
+    inputs, outputs = [texts, file, model, kind], [heatmap, readout, download]
+    run.click(go, inputs, outputs, concurrency_limit=None, **GLUE)
+    if example_texts is not None:  # the example replaces an uploaded file (which would win otherwise)
+        example_texts.load_input_event.then(lambda: None, None, file, queue=False, **GLUE).then(
+            go, inputs, outputs, concurrency_limit=None, **GLUE
+        )

@@ -50,7 +50,9 @@ def render_heatmap(
     height = pad + title_h + head_h + n * cell + bar_h + pad
     image = Image.new("RGB", (max(width, 360), height), "white")
     draw = ImageDraw.Draw(image)
-    draw.text((pad, pad), title, fill=_INK, font=ImageFont.load_default(size=16))
+    # centred over the cells: the image's top corners lie under the component's label and buttons
+    title_x = min(max(pad + label_w + n * cell / 2, 180), image.width - 180)
+    draw.text((title_x, pad), title, fill=_INK, font=ImageFont.load_default(size=16), anchor="ma")
     top, left = pad + title_h + head_h, pad + label_w
     show_values = cell >= 34
     number_every = max(1, int(np.ceil(14 / cell)))  # keep column numbers from overlapping

@@ -7,7 +7,11 @@ import gradio as gr
 from ..api import API
 from ..api.errors import as_gradio_error
 from ..devices import device_choices
-from .common import GLUE
+from .common import GLUE, TabEvents
+
+# The table refreshes itself this often (seconds) while the page is open; it is also filled when
+# the page opens and when the tab is selected, so it never shows the state of when the app started.
+REFRESH_S = 3.0
 
 COLUMNS = [
     "name",
@@ -57,7 +61,7 @@ def devices_markdown(api: API) -> str:
     return f"Devices OpenVINO sees: {listed}. AUTO picks among them."
 
 
-def build_models_tab(api: API) -> None:
+def build_models_tab(api: API) -> TabEvents:
     pool = api.pool
     names = pool.names()
     try:
@@ -102,6 +106,11 @@ def build_models_tab(api: API) -> None:
 
     load.click(do_load, [name, device], [table, status], concurrency_limit=None, **GLUE)
     unload.click(do_unload, [name], [table, status], concurrency_limit=None, **GLUE)
-    refresh.click(lambda: models_table(api), None, table, queue=False, **GLUE)
-    timer = gr.Timer(3.0)
-    timer.tick(lambda: models_table(api), None, table, queue=False, show_progress="hidden", **GLUE)
+
+    def current() -> list[list[Any]]:
+        return models_table(api)
+
+    refresh.click(current, None, table, queue=False, **GLUE)
+    timer = gr.Timer(REFRESH_S)
+    timer.tick(current, None, table, queue=False, show_progress="hidden", **GLUE)
+    return TabEvents(on_page_load=[(current, [], [table])], on_select=[(current, [], [table])])

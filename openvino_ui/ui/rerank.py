@@ -1,26 +1,19 @@
 """The Reranking tab: a query and candidate documents (one per line or a .txt file) in; a table of the
-best documents, most relevant first, with each one's original index and score out."""
+best documents, most relevant first, with each one's original index and score out. The example query
+and documents rank with one click."""
 
 import time
 from typing import Any
 
 import gradio as gr
 
+from .. import examples
 from ..api import API
 from ..api.errors import as_gradio_error
-from .common import GLUE, model_dropdown
+from .common import GLUE, example_inputs, model_dropdown
 from .embeddings import texts_from
 
 HEADERS = ["rank", "score", "index", "document"]
-EXAMPLE_QUERY = "What is the capital of France?"
-EXAMPLE_DOCUMENTS = "\n".join(
-    [
-        "Berlin is the capital of Germany.",
-        "Paris is the capital of France.",
-        "The Eiffel Tower was finished in 1889.",
-        "Cats sleep for most of the day.",
-    ]
-)
 
 
 def method_of(api: API, name: str) -> str:
@@ -61,9 +54,11 @@ def build_rerank_tab(api: API) -> None:
         )
     with gr.Row():
         with gr.Column(scale=2):
-            query = gr.Textbox(value=EXAMPLE_QUERY, label="Query", elem_id="rerank-query")
+            query = gr.Textbox(
+                placeholder="What is the capital of France?", label="Query", elem_id="rerank-query"
+            )
             documents = gr.Textbox(
-                value=EXAMPLE_DOCUMENTS,
+                placeholder="Berlin is the capital of Germany.\nParis is the capital of France.\n…",
                 lines=8,
                 max_lines=20,
                 label=f"Documents, one per line (at most {spec.max_documents if spec else 256})",
@@ -77,6 +72,12 @@ def build_rerank_tab(api: API) -> None:
                 elem_id="rerank-file",
             )
             run = gr.Button("Rerank", variant="primary", elem_id="rerank-run")
+            example_pairs = example_inputs(
+                examples.rerank_examples(),
+                [query, documents],
+                "rerank-examples",
+                label="Example (click it to rank the documents)",
+            )
         with gr.Column(scale=3):
             readout = gr.Markdown("", elem_id="rerank-readout")
             table = gr.Dataframe(
@@ -94,5 +95,10 @@ def build_rerank_tab(api: API) -> None:
         except Exception as exc:
             raise as_gradio_error(exc) from exc
 
+    inputs, outputs = [query, documents, file, model, top_n], [table, readout]
     for trigger in (run.click, query.submit):
-        trigger(go, [query, documents, file, model, top_n], [table, readout], concurrency_limit=None, **GLUE)
+        trigger(go, inputs, outputs, concurrency_limit=None, **GLUE)
+    if example_pairs is not None:  # the example replaces an uploaded file (which would win otherwise)
+        example_pairs.load_input_event.then(lambda: None, None, file, queue=False, **GLUE).then(
+            go, inputs, outputs, concurrency_limit=None, **GLUE
+        )

@@ -1,14 +1,15 @@
 """The Text to speech tab: text, model, voice, speed and language in; an audio player, a WAV download
-and the synthesis time and real-time factor out."""
+and the synthesis time and real-time factor out. Example sentences speak with one click."""
 
 from typing import Any
 
 import gradio as gr
 
+from .. import examples
 from ..api import API
 from ..api.errors import as_gradio_error
 from ..audio import write_wav
-from .common import GLUE, model_dropdown
+from .common import DOWNLOAD_CLASS, GLUE, example_inputs, model_dropdown
 
 SPEED_ONLY_KOKORO = "SpeechT5 models speak at one speed only."
 
@@ -53,9 +54,12 @@ def build_tts_tab(api: API) -> None:
         speed = gr.Slider(0.5, 2.0, step=0.05, label="Speed", elem_id="tts-speed", **speed_kw)
         language = gr.Dropdown(label="Language", elem_id="tts-language", **lang_kw)
     run = gr.Button("Speak", variant="primary", elem_id="tts-run")
+    example_texts = example_inputs(
+        examples.tts_examples(), [text], "tts-examples", label="Examples (click one to hear it)"
+    )
     audio = gr.Audio(label="Speech", type="filepath", format="wav", interactive=False, elem_id="tts-audio")
     with gr.Row():
-        wav = gr.File(label="WAV", elem_id="tts-wav")
+        wav = gr.File(label="WAV", elem_classes=[DOWNLOAD_CLASS], elem_id="tts-wav")
     readout_md = gr.Markdown("", elem_id="tts-readout")
 
     def do_speak(words: str, name: str, who: str | None, rate: float, lang: str | None) -> tuple[Any, ...]:
@@ -70,5 +74,8 @@ def build_tts_tab(api: API) -> None:
         return tuple(gr.update(**kw) for kw in control_settings(api, name))  # type: ignore[return-value]
 
     inputs = [text, model, voice, speed, language]
-    run.click(do_speak, inputs, [audio, wav, readout_md], concurrency_limit=None, **GLUE)
+    outputs = [audio, wav, readout_md]
+    run.click(do_speak, inputs, outputs, concurrency_limit=None, **GLUE)
+    if example_texts is not None:
+        example_texts.load_input_event.then(do_speak, inputs, outputs, concurrency_limit=None, **GLUE)
     model.change(on_model, [model], [voice, speed, language], queue=False, **GLUE)

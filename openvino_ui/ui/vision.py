@@ -1,10 +1,12 @@
 """The Vision tab: show an image (upload, paste or webcam), ask about it, follow up; streamed, with
-Stop, sampling controls and a TTFT / tokens-per-second readout."""
+Stop, sampling controls and a TTFT / tokens-per-second readout; retry, undo, edit and copy as in Chat.
+Example images (colours the demo model names, a photo for real models) are answered with one click."""
 
 from typing import Any
 
 import gradio as gr
 
+from .. import examples
 from ..api import API
 from ..api.errors import as_gradio_error
 from ..errors import UserError
@@ -12,12 +14,14 @@ from .common import (
     GLUE,
     SessionCancels,
     earlier_turns,
+    example_inputs,
     first_model_settings,
     model_dropdown,
     sampling_controls,
     sampling_values,
     stream_reply,
 )
+from .conversation import wire_history_events
 
 
 def model_note(api: API, name: str | None) -> str:
@@ -67,10 +71,17 @@ def build_vision_tab(api: API) -> None:
             )
             image_info = gr.Markdown("", elem_id="vision-image-info")
         with gr.Column(scale=3):
-            chatbot = gr.Chatbot(label="Conversation about the image", height=360, elem_id="vision-history")
+            chatbot = gr.Chatbot(
+                label="Conversation about the image",
+                height=360,
+                elem_id="vision-history",
+                editable="user",
+                buttons=["copy", "copy_all"],
+            )
             with gr.Row():
                 question = gr.Textbox(
                     placeholder="Ask about the image, e.g. What color is this?",
+                    label="Question",  # shown only as the examples' column heading
                     show_label=False,
                     scale=6,
                     elem_id="vision-question",
@@ -79,19 +90,30 @@ def build_vision_tab(api: API) -> None:
                 stop = gr.Button("Stop", variant="stop", scale=1, elem_id="vision-stop", min_width=70)
                 clear = gr.Button("Clear", scale=1, elem_id="vision-clear", min_width=70)
             readout = gr.Markdown("", elem_id="vision-readout")
+    example_pictures = example_inputs(
+        examples.vision_examples(),
+        [image, question],
+        "vision-examples",
+        label="Examples (click one to ask about it)",
+    )
     with gr.Accordion("Settings", open=False):
         sampling = sampling_controls(gen, limit, "vision")
 
     pending = gr.State("")
+    about = gr.State(None)  # the picture the conversation is about
 
     def take_question(
-        text: str, picture: str | None, history: list[Any] | None
-    ) -> tuple[str, list[Any], str]:
+        text: str, picture: str | None, history: list[Any] | None, subject: str | None
+    ) -> tuple[str, list[Any], str, str]:
         if not picture:
             raise gr.Error("No image yet: upload, paste or capture one first.", title="Invalid input")
         if not (text or "").strip():
             raise gr.Error("The question is empty; type a question about the image.", title="Invalid input")
-        return "", (history or []) + [{"role": "user", "content": text}], text
+        earlier = (history or []) if picture == subject else []  # another picture: a new conversation
+        return "", earlier + [{"role": "user", "content": text}], text, picture
+
+    def take_example(text: str, picture: str | None) -> tuple[str, list[Any], str, str]:
+        return take_question(text, picture, [], None)
 
     def respond(
         text: str,
@@ -112,18 +134,25 @@ def build_vision_tab(api: API) -> None:
         yield from stream_reply(events, history)
 
     inputs = [pending, image, chatbot, model, *sampling]
+
+    def reply(event: Any) -> Any:
+        return event.success(respond, inputs, [chatbot, readout], concurrency_limit=None, **GLUE)
+
+    taken = [question, chatbot, pending, about]
     for trigger in (question.submit, send.click):
-        step = trigger(take_question, [question, image, chatbot], [question, chatbot, pending], **GLUE)
-        step.then(respond, inputs, [chatbot, readout], concurrency_limit=None, **GLUE)
+        reply(trigger(take_question, [question, image, chatbot, about], taken, **GLUE))
+    if example_pictures is not None:  # a click asks the example's question about its picture
+        reply(example_pictures.load_input_event.then(take_example, [question, image], taken, **GLUE))
+    wire_history_events(chatbot, question, pending, reply)
     # Stop sets this session's cancel flag: generation ends at the next token and the final
     # readout still arrives (cancelling the Gradio event would drop it).
     stop.click(cancels.cancel, None, None, queue=False, **GLUE)
     clear.click(lambda: ([], "", ""), None, [chatbot, readout, question], queue=False, **GLUE)
-    # A new picture starts a new conversation: earlier answers were about the old one.
-    image.change(
-        lambda picture, name: ([], "", image_readout(api, picture, name)),
-        [image, model],
-        [chatbot, readout, image_info],
-        **GLUE,
-    )
+    chatbot.clear(lambda: "", None, readout, queue=False, **GLUE)  # the chat's own trash button
+    # A new picture starts a new conversation: earlier answers were about the old one. Only the
+    # user's own upload or clear empties the chat at once (an example fills the image and asks in
+    # one go; a change event would race with its answer); take_question covers any other way in.
+    image.change(lambda picture, name: image_readout(api, picture, name), [image, model], image_info, **GLUE)
+    for user_action in (image.upload, image.clear):
+        user_action(lambda: ([], ""), None, [chatbot, readout], queue=False, **GLUE)
     model.change(lambda name: model_note(api, name), model, note, queue=False, **GLUE)
