@@ -7,9 +7,13 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError, error_place, error_reason
 from .outputs import DEFAULT_FILE_TTL_S
+
+if TYPE_CHECKING:
+    from .server import ServeOptions, Server
 
 log = logging.getLogger("openvino_ui")
 
@@ -32,7 +36,11 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
         default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         help="port (default: %(default)s)",
     )
-    p.add_argument("--share", action="store_true", help="create a public gradio.live link")
+    p.add_argument(
+        "--share",
+        action="store_true",
+        help="also serve through a public gradio.live link (UI, API, REST routes and MCP alike)",
+    )
     p.add_argument(
         "--root-path",
         default=os.environ.get("GRADIO_ROOT_PATH"),
@@ -57,38 +65,64 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=float(os.environ.get("OPENVINO_UI_FILE_TTL", DEFAULT_FILE_TTL_S)),
         metavar="SECONDS",
-        help="delete uploaded and generated files this long after they were made (default: %(default)g)",
+        help="delete uploaded and generated files this long after they were made; 0 keeps them "
+        "(default: %(default)g)",
     )
     p.add_argument("--inbrowser", action="store_true", help="open a browser tab")
+    p.add_argument(
+        "--no-mcp",
+        action="store_true",
+        help="do not serve the MCP server (at /gradio_api/mcp/)",
+    )
     p.set_defaults(func=_serve)
 
 
-def _serve(args: argparse.Namespace) -> int:
+def serve_options(args: argparse.Namespace) -> ServeOptions:
+    """The server's options from the parsed `serve` arguments."""
+    from .server import ServeOptions
+
+    auth = None
+    if args.auth:
+        user, sep, password = args.auth.partition(":")
+        if not sep or not user:
+            raise SystemExit("--auth takes USER:PASSWORD")
+        auth = (user, password)
+    return ServeOptions(
+        host=args.host,
+        port=args.port,
+        root_path=args.root_path,
+        auth=auth,
+        max_file_size=args.max_file_size,
+        concurrency=args.concurrency,
+        title=args.title,
+        file_ttl_s=args.file_ttl,
+        mcp=not args.no_mcp,
+        share=args.share,
+        inbrowser=args.inbrowser,
+    )
+
+
+def build_server(args: argparse.Namespace) -> Server:
+    """The server `serve` runs, from its parsed arguments (tests build theirs here too): the
+    configuration checked, missing models prepared (unless --no-prepare), the pool, the app."""
     from .config import load_config
     from .pool import EnginePool
-    from .ui import CSS, build_app
+    from .server import Server
 
+    options = serve_options(args)
     config = load_config(args.config)
     missing = [n for n, s in config.models.items() if s.path is not None and not s.path.exists()]
     if missing:
         _prepare_missing(config, missing, args.no_prepare)
-    pool = EnginePool(config)
-    for problem in pool.preload():
-        log.warning("preload: %s", problem)
-    pool.start_idle_unloader()
-    demo = build_app(pool, title=args.title, file_ttl_s=args.file_ttl)
-    auth = tuple(args.auth.split(":", 1)) if args.auth else None
-    demo.queue(default_concurrency_limit=args.concurrency)
-    demo.launch(
-        server_name=args.host,
-        server_port=args.port,
-        share=args.share,
-        root_path=args.root_path,
-        auth=auth,
-        max_file_size=args.max_file_size,
-        inbrowser=args.inbrowser,
-        css=CSS,
-    )
+    return Server(EnginePool(config), options)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    server = build_server(args)
+    try:
+        server.run()  # until Ctrl+C or SIGTERM; `preload: true` models load once it listens
+    finally:
+        server.pool.close()
     return 0
 
 

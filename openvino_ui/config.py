@@ -29,6 +29,16 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from .devices import device_syntax_error, normalize_device
 from .errors import ConfigError
+from .generation import (
+    GenerationParams,
+    MaxNewTokens,
+    Penalty,
+    RepetitionPenalty,
+    Seed,
+    Temperature,
+    TopK,
+    TopP,
+)
 
 TASKS = ("llm", "vlm", "asr", "tts", "embedding", "rerank")
 Task = Literal["llm", "vlm", "asr", "tts", "embedding", "rerank"]
@@ -131,21 +141,27 @@ class Defaults(Strict):
         return _checked_properties(value)
 
 
-class GenerationDefaults(Strict):
-    """Sampling defaults of a generative model; the UI starts from these."""
+_BUILT_IN = GenerationParams()  # the defaults of a model that sets none
 
-    max_new_tokens: int = Field(default=512, ge=1, le=32768)
-    temperature: float = Field(default=0.7, ge=0.0, le=2.0)  # 0 means greedy decoding
-    top_p: float = Field(default=0.95, gt=0.0, le=1.0)
-    top_k: int = Field(default=50, ge=0, le=1000)  # 0 means no top-k filter
-    repetition_penalty: float = Field(default=1.1, ge=0.5, le=2.0)
-    seed: int | None = Field(default=None, ge=0)
+
+class GenerationDefaults(Strict):
+    """Sampling defaults of a generative model; the UI starts from these. The bounds are those a
+    request may ask for (openvino_ui.generation's annotated types, shared with SamplingOptions)."""
+
+    max_new_tokens: MaxNewTokens = _BUILT_IN.max_new_tokens
+    temperature: Temperature = _BUILT_IN.temperature  # 0 means greedy decoding
+    top_p: TopP = _BUILT_IN.top_p
+    top_k: TopK = _BUILT_IN.top_k  # 0 means no top-k filter
+    repetition_penalty: RepetitionPenalty = _BUILT_IN.repetition_penalty
+    frequency_penalty: Penalty = _BUILT_IN.frequency_penalty
+    presence_penalty: Penalty = _BUILT_IN.presence_penalty
+    seed: Seed | None = _BUILT_IN.seed
 
 
 class GenerationLimits(Strict):
     """Upper bounds a request may not exceed (protects the server from oversized requests)."""
 
-    max_new_tokens: int = Field(default=4096, ge=1, le=131072)
+    max_new_tokens: MaxNewTokens = 4096
     max_input_chars: int = Field(default=32000, ge=1)
 
 
@@ -216,10 +232,11 @@ class RerankSpec(ModelBase):
     top_n: int = Field(default=10, ge=1)
 
 
-ModelSpec = Annotated[
-    LLMSpec | VLMSpec | ASRSpec | TTSSpec | EmbeddingSpec | RerankSpec, Field(discriminator="task")
-]
-_MODEL_ADAPTER: TypeAdapter[Any] = TypeAdapter(ModelSpec)
+# One model's entry, whatever its task (narrow it by `spec.task` or isinstance).
+AnySpec = LLMSpec | VLMSpec | ASRSpec | TTSSpec | EmbeddingSpec | RerankSpec
+GenerativeSpec = LLMSpec | VLMSpec
+ModelSpec = Annotated[AnySpec, Field(discriminator="task")]
+_MODEL_ADAPTER: TypeAdapter[AnySpec] = TypeAdapter(ModelSpec)
 
 
 class _TopLevel(Strict):
@@ -233,7 +250,7 @@ class AppConfig:
 
     path: Path
     defaults: Defaults
-    models: dict[str, Any] = field(default_factory=dict)  # name -> one of the *Spec classes
+    models: dict[str, AnySpec] = field(default_factory=dict)
 
     def names(self, task: str | tuple[str, ...] | None = None) -> list[str]:
         """Model names in file order, optionally only those of one task (or several)."""
@@ -322,7 +339,7 @@ def parse_config(text: str, path: Path) -> AppConfig:
         problems += _format_errors(f"{where}: defaults", exc)
         defaults = Defaults()
     base = path.parent
-    models: dict[str, Any] = {}
+    models: dict[str, AnySpec] = {}
     for name, entry in (top.models or {}).items():
         here = f"{where}: model {name!r}"
         if not isinstance(name, str) or not NAME_PATTERN.match(name):
@@ -362,21 +379,30 @@ def parse_config(text: str, path: Path) -> AppConfig:
     return AppConfig(path=path.resolve(), defaults=defaults, models=models)
 
 
-def config_names(models: dict[str, Any], task: str) -> str:
+def config_names(models: dict[str, AnySpec], task: str) -> str:
     return ", ".join(n for n, s in models.items() if s.task == task) or "none is configured"
 
 
-def _entry_problems(spec: Any) -> list[str]:
-    needs_path = not (spec.task == "rerank" and spec.method == "bi_encoder")
+def _entry_problems(spec: AnySpec) -> list[str]:
+    bi_encoder = isinstance(spec, RerankSpec) and spec.method == "bi_encoder"
     problems = []
-    if needs_path and spec.path is None:
+    if not bi_encoder and spec.path is None:
         problems.append("key 'path' is missing: the folder of the OpenVINO IR model")
-    if spec.task == "rerank" and spec.method == "bi_encoder" and not spec.embedding_model:
+    if isinstance(spec, RerankSpec) and bi_encoder and not spec.embedding_model:
         problems.append("key 'embedding_model' is missing: a bi_encoder reranker needs an embedding model")
+    if (
+        isinstance(spec, LLMSpec | VLMSpec)
+        and "max_new_tokens" in spec.generation.model_fields_set  # the built-in default is clipped
+        and spec.generation.max_new_tokens > spec.limits.max_new_tokens
+    ):
+        problems.append(
+            f"key 'generation.max_new_tokens': {spec.generation.max_new_tokens} is above "
+            f"limits.max_new_tokens ({spec.limits.max_new_tokens}); lower it or raise the limit"
+        )
     return problems
 
 
-def _resolved(spec: Any, defaults: Defaults, base: Path) -> Any:
+def _resolved(spec: AnySpec, defaults: Defaults, base: Path) -> AnySpec:
     """Apply the defaults and make paths absolute (relative paths are relative to the YAML file)."""
     update: dict[str, Any] = {
         "device": spec.device or defaults.device,

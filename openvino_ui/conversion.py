@@ -1,5 +1,6 @@
-"""Helpers for converting models with optimum-intel (the `convert` extra). Imported only by the
-prepare step and the fixture builders, never by the serving path."""
+"""Helpers for converting models with optimum-intel (the `convert` extra), shared by the prepare
+step and the fixture builders (which do not import each other), never used by the serving path.
+Importing this module is light: the heavy packages are imported inside the functions."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -77,3 +79,42 @@ def copy_side_files(src: Path, dst: Path) -> None:
     for name in _SIDE_FILES:
         if (Path(src) / name).exists() and not (Path(dst) / name).exists():
             shutil.copy2(Path(src) / name, Path(dst) / name)
+
+
+def whisper_generation_config(
+    added: dict[str, int],
+    *,
+    multilingual: bool,
+    bos: int,
+    alignment_heads: list[list[int]],
+    begin_suppress_tokens: list[int],
+    suppress_tokens: list[int],
+    language_ids: set[int],
+) -> dict[str, Any]:
+    """generation_config.json for WhisperPipeline: language/task ids, timestamp tokens, alignment
+    heads, suppression. `added` maps the tokenizer's special tokens to their ids."""
+    eot, sot = added["<|endoftext|>"], added["<|startoftranscript|>"]
+    gc: dict[str, Any] = dict(
+        alignment_heads=alignment_heads,
+        begin_suppress_tokens=begin_suppress_tokens,
+        bos_token_id=bos,
+        decoder_start_token_id=sot,
+        eos_token_id=eot,
+        pad_token_id=eot,
+        is_multilingual=multilingual,
+        max_initial_timestamp_index=50,
+        max_length=448,
+        no_timestamps_token_id=added["<|notimestamps|>"],
+        prev_sot_token_id=added["<|startofprev|>"],
+        return_timestamps=False,
+        suppress_tokens=suppress_tokens,
+    )
+    if multilingual:
+        gc.update(
+            lang_to_id={k: v for k, v in added.items() if v in language_ids},
+            task_to_id={"transcribe": added["<|transcribe|>"], "translate": added["<|translate|>"]},
+            forced_decoder_ids=[[1, None], [2, added["<|transcribe|>"]]],
+        )
+    else:
+        gc.update(forced_decoder_ids=[[1, added["<|notimestamps|>"]]])
+    return gc

@@ -1,8 +1,23 @@
 """The errors a user may see. Each message says what is wrong and what to do about it.
 
-The API layer turns every `UserError` into a `gr.Error` with the same text; anything else is an
-internal error, shown as a generic message and logged by its type and place (error_place,
-error_reason), not by its text, which may quote the request (the traceback is logged at DEBUG).
+Every `UserError` carries what an HTTP adapter needs besides its text: `status` (the HTTP status),
+an OpenAI-style `type` and `code`, and `param`, the request field that is wrong (None when no one
+field is). The Gradio adapter turns it into a `gr.Error` with the same text; the REST adapter into
+`{"error": {"message", "type", "param", "code"}}` with `status` (see `UserError.details`), without
+matching on the text. Anything else is an internal error, shown as a generic message and logged by
+its type and place (error_place, error_reason), not by its text, which may quote the request (the
+traceback is logged at DEBUG).
+
+    error                 status  type                   code
+    InvalidInput          400     invalid_request_error  invalid_value
+    WrongTask             400     invalid_request_error  wrong_model_task
+    DeviceNotAvailable    400     invalid_request_error  device_not_available
+    NoDeviceLeft          400     invalid_request_error  no_device_left
+    ModelNotFound         404     invalid_request_error  model_not_found
+    ModelBusy             503     server_error           model_busy
+    ModelLoadFailed       503     server_error           model_load_failed
+    ModelNotReady         503     server_error           model_not_ready
+    ConfigError           500     server_error           config_error
 
 A message that quotes a user's value does it with quote() or describe(): at most QUOTE_LIMIT
 characters of it, so a huge value is never echoed whole.
@@ -12,6 +27,7 @@ from __future__ import annotations
 
 import math
 import reprlib
+from typing import ClassVar
 
 # -- quoting user values in messages ---------------------------------------------------------------
 
@@ -107,15 +123,35 @@ def error_reason(exc: BaseException) -> str:
 
 
 class UserError(Exception):
-    """An error caused by the request or the configuration, with a message a user can act on."""
+    """An error caused by the request or the configuration, with a message a user can act on.
+
+    `param` names the request field at fault (e.g. "temperature", "model"), or None.
+    """
 
     title = "Error"
+    status: ClassVar[int] = 400  # the HTTP status of a response carrying this error
+    type: ClassVar[str] = "invalid_request_error"  # OpenAI's error.type
+    code: ClassVar[str | None] = None  # OpenAI's error.code: a stable name for clients to test
+    param: str | None = None
+
+    def __init__(self, message: str = "", *, param: str | None = None):
+        super().__init__(message)
+        if param is not None:
+            self.param = param
+
+    @property
+    def details(self) -> dict[str, str | None]:
+        """The body of an OpenAI-style error: {"message", "type", "param", "code"}."""
+        return {"message": str(self), "type": self.type, "param": self.param, "code": self.code}
 
 
 class ConfigError(UserError):
     """`models.yaml` is malformed. `problems` holds one line per problem."""
 
     title = "Configuration error"
+    status = 500
+    type = "server_error"
+    code = "config_error"
 
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
@@ -124,6 +160,9 @@ class ConfigError(UserError):
 
 class ModelNotFound(UserError):
     title = "Unknown model"
+    status = 404
+    code = "model_not_found"
+    param = "model"
 
     def __init__(self, name: str, known: list[str]):
         choices = ", ".join(sorted(known)) or "none"
@@ -134,6 +173,8 @@ class ModelNotFound(UserError):
 
 class WrongTask(UserError):
     title = "Wrong model type"
+    code = "wrong_model_task"
+    param = "model"
 
     def __init__(self, name: str, task: str, wanted: str | tuple[str, ...], choices: list[str]):
         wanted_text = wanted if isinstance(wanted, str) else " or ".join(wanted)
@@ -145,7 +186,13 @@ class WrongTask(UserError):
 
 
 class ModelLoadFailed(UserError):
+    """The model could not be built (missing files, a device that refused it, ...): the server cannot
+    serve it until someone fixes the cause, so 503, not a fault of the request."""
+
     title = "Model failed to load"
+    status = 503
+    type = "server_error"
+    code = "model_load_failed"
 
     def __init__(self, name: str, device: str, reason: str):
         self.reason = reason
@@ -157,10 +204,15 @@ class ModelLoadFailed(UserError):
 
 class ModelNotReady(UserError):
     title = "Model not loaded"
+    status = 503
+    type = "server_error"
+    code = "model_not_ready"
 
 
 class DeviceNotAvailable(UserError):
     title = "Device not available"
+    code = "device_not_available"
+    param = "device"
 
     def __init__(self, device: str, missing: str, available: list[str]):
         options = ", ".join(available) or "none"
@@ -172,10 +224,17 @@ class DeviceNotAvailable(UserError):
 
 class InvalidInput(UserError):
     title = "Invalid input"
+    code = "invalid_value"
 
 
 class ModelBusy(UserError):
+    """The model kept serving others for the whole queue timeout: the server is overloaded, not the
+    client over a quota, so 503 (which clients such as the OpenAI SDK retry), not 429."""
+
     title = "Model busy"
+    status = 503
+    type = "server_error"
+    code = "model_busy"
 
     def __init__(self, name: str, waited_s: float):
         super().__init__(
@@ -189,6 +248,8 @@ class ModelBusy(UserError):
 class NoDeviceLeft(DeviceNotAvailable):
     """AUTO's '-DEV' exclusions (or its list) leave no device OpenVINO sees, e.g. AUTO:-CPU on a
     machine with only a CPU. A DeviceNotAvailable, so callers that handle that handle this too."""
+
+    code = "no_device_left"
 
     def __init__(self, device: str, excluded: list[str], available: list[str]):
         options = ", ".join(available) or "no device"

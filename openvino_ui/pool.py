@@ -10,17 +10,18 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .config import AppConfig
+from .config import AnySpec, AppConfig
 from .devices import DeviceInfo, check_device_available, describe_devices, device_syntax_error
 from .engines.base import Engine, ModelInfo, State
 from .errors import InvalidInput, ModelNotFound, WrongTask
 
 log = logging.getLogger(__name__)
 
-EngineFactory = Callable[[str, Any, "EnginePool"], Engine]
+# Makes the engine of one configured model: (name, its configuration, the pool) -> Engine.
+EngineFactory = Callable[[str, AnySpec, "EnginePool"], Engine]
 
 
-def default_engine_factory(name: str, spec: Any, pool: EnginePool) -> Engine:
+def default_engine_factory(name: str, spec: AnySpec, pool: EnginePool) -> Engine:
     from .engines import engine_class  # imported here: engine modules pull in openvino_genai
 
     return engine_class(spec)(
@@ -67,7 +68,7 @@ class EnginePool:
     def devices(self) -> list[DeviceInfo]:
         return describe_devices(self.core)
 
-    def properties_for(self, spec: Any) -> dict[str, Any]:
+    def properties_for(self, spec: AnySpec) -> dict[str, Any]:
         """OpenVINO properties for a model: the defaults', the model's own, and the model cache."""
         props = dict(spec.properties)
         cache_dir = self.config.defaults.cache_dir

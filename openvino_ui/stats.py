@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 
@@ -15,6 +16,27 @@ class GenerationMetrics:
     tokens_per_s: float  # generated tokens per second
     generated_tokens: int
     input_tokens: int
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One finished request as an engine reports it to its observers (openvino_ui.metrics).
+
+    latency_s is None when the request failed before reaching the pipeline (model busy, not
+    loadable); queue_wait_s, from asking for the model to holding it, is None when it never got it.
+    """
+
+    model: str
+    task: str
+    device: str
+    ok: bool
+    latency_s: float | None
+    queue_wait_s: float | None
+    generation: GenerationMetrics | None = None
+
+
+# Called by the engine, in the request's thread, after each request (see Engine.observers).
+RequestObserver = Callable[[RequestRecord], None]
 
 
 @dataclass(frozen=True)

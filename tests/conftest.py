@@ -81,23 +81,29 @@ def test_config_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_test_config(tmp_path_factory.mktemp("config"))
 
 
-def launch_app(config_path: Path) -> SimpleNamespace:
-    """Launch the whole app in-process on a free port for `config_path`: .url, .pool, .demo.
-    Close it with close_app()."""
-    from openvino_ui.config import load_config
-    from openvino_ui.pool import EnginePool
-    from openvino_ui.ui import CSS, build_app
+def launch_app(config_path: Path, *serve_args: str) -> SimpleNamespace:
+    """Launch the whole app in-process on 127.0.0.1 and a free port, exactly as `openvino-ui serve`
+    builds it (cli.build_server, with `serve_args` added), in a background thread: .url, .pool,
+    .demo, .server. Close it with close_app()."""
+    from openvino_ui.cli import build_parser, build_server
 
-    pool = EnginePool(load_config(config_path))
-    demo = build_app(pool)
-    demo.queue(default_concurrency_limit=16)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
-    return SimpleNamespace(url=f"http://127.0.0.1:{port}/", pool=pool, demo=demo)
+    argv = ["serve", "--config", str(config_path), "--host", "127.0.0.1", "--port", str(free_port())]
+    # Files are kept (--file-ttl 0): Gradio's delete_cache empties an app's cached files when it
+    # stops, and apps in one process share that cache, so closing one test's app would delete the
+    # example files of the session app. tests/api/test_file_cleanup.py checks deletion in a process
+    # of its own.
+    argv += ["--no-prepare", "--file-ttl", "0"]
+    server = build_server(build_parser().parse_args([*argv, *serve_args]))
+    try:
+        server.start()
+    except BaseException:
+        server.pool.close()
+        raise
+    return SimpleNamespace(url=server.url, pool=server.pool, demo=server.demo, server=server)
 
 
 def close_app(app: SimpleNamespace) -> None:
-    app.demo.close()
+    app.server.close()
     app.pool.close()
 
 

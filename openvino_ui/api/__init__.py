@@ -1,6 +1,9 @@
-"""The public API: one typed function per endpoint; api_name is the function's name.
+"""The public Gradio API: one typed function per endpoint; api_name is the function's name.
 
-The browser tabs call these same objects, so gradio_client scripts use exactly what the UI uses.
+Each endpoint is a thin adapter over the service (openvino_ui/service): it takes the files it is
+sent out of Gradio's upload folder (only there), calls the service, shapes the result as Gradio
+returns it and turns our errors into gr.Error. The browser tabs call the same service, so
+gradio_client scripts, the UI and the REST routes share one validation and one behaviour.
 """
 
 import inspect
@@ -10,6 +13,7 @@ import gradio as gr
 from gradio.context import get_blocks_context
 
 from ..pool import EnginePool
+from ..service import Service
 from .asr import ASRAPI
 from .chat import ChatAPI
 from .embeddings import EmbeddingsAPI
@@ -22,9 +26,9 @@ from .vision import VisionAPI
 
 @dataclass
 class API:
-    """Every endpoint object, built once per app around one pool."""
+    """Every endpoint object, built once per app around one service."""
 
-    pool: EnginePool
+    service: Service
     chat: ChatAPI
     models: ModelsAPI
     asr: ASRAPI
@@ -34,16 +38,17 @@ class API:
     rerank: RerankAPI
 
 
-def build_api(pool: EnginePool) -> API:
+def build_api(pool: EnginePool | Service) -> API:
+    service = pool if isinstance(pool, Service) else Service(pool)
     return API(
-        pool=pool,
-        chat=ChatAPI(pool),
-        models=ModelsAPI(pool),
-        asr=ASRAPI(pool),
-        tts=TTSAPI(pool),
-        vision=VisionAPI(pool),
-        embeddings=EmbeddingsAPI(pool),
-        rerank=RerankAPI(pool),
+        service=service,
+        chat=ChatAPI(service),
+        models=ModelsAPI(service),
+        asr=ASRAPI(service),
+        tts=TTSAPI(service),
+        vision=VisionAPI(service),
+        embeddings=EmbeddingsAPI(service),
+        rerank=RerankAPI(service),
     )
 
 

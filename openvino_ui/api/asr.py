@@ -1,52 +1,23 @@
-"""The speech recognition endpoint: transcribe (or translate) an audio file with a Whisper model."""
+"""The speech recognition endpoint: transcribe (or translate) an audio file with a Whisper model
+(a Gradio adapter over Service.transcribe)."""
 
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from gradio import FileData
 
-from ..audio import load_audio, output_dir
-from ..pool import EnginePool
+from ..audio import output_dir
+from ..service import Service, TranscribeRequest
 from ..subtitles import to_srt, to_vtt
 from .errors import user_errors
 from .uploads import uploaded_file
-from .validation import choice, option, pick_model
-
-TASKS = ("transcribe", "translate")
-TIMESTAMPS = ("none", "segment", "word")
 
 
 class ASRAPI:
-    def __init__(self, pool: EnginePool):
-        self.pool = pool
-
-    def options(self, model: str | None) -> dict[str, Any]:
-        """What the chosen model offers (for the tab's controls); reads files, loads nothing."""
-        engine: Any = self.pool.get(pick_model(self.pool, model, "asr"), "asr")
-        info = engine.info_of_model()
-        return {
-            "multilingual": info.multilingual,
-            "languages": list(info.languages),
-            "can_translate": info.can_translate,
-            # known only once loaded: a model whose export lacks cross-attention loads without words
-            "word_timestamps": info.has_alignment_heads and engine.word_timestamps_available is not False,
-        }
-
-    def run(self, audio: Any, model: str | None, language: str | None, task: str, timestamps: str) -> Any:
-        """Validate, read the audio (a path, FileData or a (rate, samples) recording), transcribe.
-
-        Returns the engine's Transcript. Bad input is refused before the model is loaded.
-        """
-        name = pick_model(self.pool, model, "asr")
-        engine: Any = self.pool.get(name, "asr")
-        language = option(language, "language")
-        task = choice(task, "task", TASKS)
-        timestamps = choice(timestamps, "timestamps", TIMESTAMPS)
-        engine.check_request(language, task, timestamps)
-        samples = load_audio(audio, max_seconds=engine.spec.max_audio_s)
-        ready: Any = self.pool.ready(name, "asr")
-        return ready.transcribe(samples, language=language, task=task, timestamps=timestamps)
+    def __init__(self, service: Service):
+        self.service = service
 
     @user_errors
     def transcribe(
@@ -78,7 +49,15 @@ class ASRAPI:
         """
         # Only files uploaded to this server are read: a client must not name arbitrary local paths.
         path = uploaded_file(audio, "audio", "speech.wav")
-        result = self.run(str(path), model, language, task, timestamps)
+        request = self.service.request(
+            TranscribeRequest,
+            audio=str(path),
+            model=model,
+            language=language,
+            task=task,
+            timestamps=timestamps,
+        )
+        result = self.service.transcribe(request)
         srt, vtt = subtitle_files(result.segments)
         info = {
             "duration_s": round(result.duration_s, 3),
@@ -92,7 +71,7 @@ class ASRAPI:
         return result.text, [list(s) for s in result.segments], _file(srt), _file(vtt), info
 
 
-def subtitle_files(segments: Any) -> tuple[Path | None, Path | None]:
+def subtitle_files(segments: Sequence[tuple[float, float, str]]) -> tuple[Path | None, Path | None]:
     """Write SRT and VTT files for `segments` ((start_s, end_s, text), ...); (None, None) if none."""
     if not segments:
         return None, None

@@ -1,45 +1,17 @@
-"""The chat endpoint: stream a reply from an `llm` model."""
+"""The chat endpoint: stream a reply from an `llm` model (a Gradio adapter over Service.chat)."""
 
-import threading
 from collections.abc import Iterator
+from typing import Any
 
-from ..generation import Delta, Finished
-from ..pool import EnginePool
+from ..generation import Delta, StreamEvent
+from ..service import ChatMessage, ChatRequest, Service, chat_messages
+from ..service.requests import ROLES
 from .errors import user_errors
-from .generation import check_conversation_length, checked_history, cumulative_text, generation_params
-from .validation import pick_model, require_text, string
-
-ROLES = ("user", "assistant", "system")
 
 
 class ChatAPI:
-    def __init__(self, pool: EnginePool):
-        self.pool = pool
-
-    def events(
-        self,
-        message: str,
-        model: str | None,
-        system_prompt: str | None,
-        history: list[dict] | None,
-        params: dict,
-        cancel: threading.Event | None = None,
-    ) -> Iterator[Delta | Finished]:
-        """Validate a chat request and stream its engine events (used by the API and the Chat tab)."""
-        name = pick_model(self.pool, model, "llm")
-        engine = self.pool.get(name, "llm")
-        spec = engine.spec
-        text = require_text(message, "message", spec.limits.max_input_chars)
-        messages = []
-        given = string(system_prompt, "system_prompt", optional=True)
-        system = (given if given is not None else spec.system_prompt).strip()
-        if system:
-            messages.append({"role": "system", "content": system})
-        messages += checked_history(history, ROLES)
-        messages.append({"role": "user", "content": text})
-        check_conversation_length(messages, spec.limits.max_input_chars)
-        sampling = generation_params(spec, params)  # checked before the model is loaded
-        yield from self.pool.ready(name, "llm").stream(messages, sampling, cancel)
+    def __init__(self, service: Service):
+        self.service = service
 
     @user_errors
     def chat(
@@ -72,7 +44,7 @@ class ChatAPI:
         Returns:
             The reply so far, each streamed value longer than the last; the final value is the whole reply.
         """
-        params = dict(
+        sampling = dict(
             max_new_tokens=max_new_tokens,
             temperature=temperature,
             top_p=top_p,
@@ -80,4 +52,26 @@ class ChatAPI:
             repetition_penalty=repetition_penalty,
             seed=seed,
         )
-        yield from cumulative_text(self.events(message, model, system_prompt, history, params))
+        turns = conversation(message, history, ROLES, system_prompt)
+        request = self.service.request(ChatRequest, model=model, messages=turns, sampling=sampling)
+        yield from cumulative_text(self.service.chat(request))
+
+
+def conversation(
+    new_turn: Any, history: Any, roles: tuple[str, ...], system_prompt: str | None = None
+) -> list[ChatMessage | dict[str, Any]]:
+    """The endpoint's (system_prompt, history, message) as the service's messages. A system prompt
+    given (even "") replaces the model's configured one; None keeps it."""
+    system = [ChatMessage(role="system", content=system_prompt)] if system_prompt is not None else []
+    return [*system, *chat_messages(history, "history", roles), {"role": "user", "content": new_turn}]
+
+
+def cumulative_text(events: Iterator[StreamEvent]) -> Iterator[str]:
+    """Stream the reply as it grows: each value is the whole text so far."""
+    text = ""
+    for event in events:
+        if isinstance(event, Delta):
+            text += event.text
+            yield text
+        elif not text:
+            yield event.text

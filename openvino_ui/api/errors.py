@@ -20,8 +20,8 @@ from gradio.caching import CacheMissError
 from gradio.exceptions import InvalidPathError
 
 from ..errors import InvalidInput, UserError, error_place, error_reason
+from .arguments import argument_checker
 from .uploads import check_reference
-from .validation import argument_checker
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def as_gradio_error(exc: BaseException) -> gr.Error:
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Decorate an endpoint so that every error reaches the user as a gr.Error with a clear message.
 
-    The arguments are checked first against what the type hints say (validation.argument_checker:
+    The arguments are checked first against what the type hints say (arguments.argument_checker:
     strings, Literal choices, valid Unicode everywhere). Works for plain functions and generators;
     keeps the signature and docstring Gradio reads.
     """

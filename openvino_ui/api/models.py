@@ -1,13 +1,13 @@
-"""Endpoints that manage the pool: list models and devices, load and unload, statistics."""
+"""Endpoints that manage the models: list models and devices, load and unload, statistics (Gradio
+adapters over the service's model operations)."""
 
-from ..pool import EnginePool
+from ..service import Service
 from .errors import user_errors
-from .validation import device_name
 
 
 class ModelsAPI:
-    def __init__(self, pool: EnginePool):
-        self.pool = pool
+    def __init__(self, service: Service):
+        self.service = service
 
     @user_errors
     def models(self) -> list[dict]:
@@ -18,7 +18,7 @@ class ModelsAPI:
             error (why a load failed), load_time_s, model_dir, description, requests, failures,
             last_latency_ms, avg_latency_ms, avg_ttft_ms, avg_tpot_ms, avg_tokens_per_s, generated_tokens.
         """
-        return [info.as_dict() for info in self.pool.models()]
+        return [info.as_dict() for info in self.service.models()]
 
     @user_errors
     def devices(self) -> list[dict]:
@@ -28,7 +28,7 @@ class ModelsAPI:
             One dict per device: name (e.g. "CPU", "GPU.0", "NPU") and full_name. AUTO and
             HETERO:<dev>,<dev> combinations of these names are accepted wherever a device is.
         """
-        return [d.as_dict() for d in self.pool.devices()]
+        return [d.as_dict() for d in self.service.devices()]
 
     @user_errors
     def load_model(self, name: str, device: str = "") -> dict:
@@ -41,7 +41,7 @@ class ModelsAPI:
         Returns:
             The model's entry as in `/models`, with status "ready".
         """
-        return self.pool.load(name, device_name(device)).as_dict()
+        return self.service.load(name, device).as_dict()
 
     @user_errors
     def unload_model(self, name: str) -> dict:
@@ -53,7 +53,7 @@ class ModelsAPI:
         Returns:
             The model's entry as in `/models`, with status "unloaded".
         """
-        return self.pool.unload(name).as_dict()
+        return self.service.unload(name).as_dict()
 
     @user_errors
     def stats(self, name: str = "") -> list[dict]:
@@ -66,10 +66,4 @@ class ModelsAPI:
             One dict per (model, device) pair: name, task, device, requests, failures,
             last_latency_ms, avg_latency_ms, avg_ttft_ms, avg_tpot_ms, avg_tokens_per_s, generated_tokens.
         """
-        names = [name] if name else self.pool.names()
-        rows = []
-        for model in names:
-            engine = self.pool.get(model)
-            for device, snapshot in engine.stats_by_device().items():
-                rows.append({"name": model, "task": engine.spec.task, "device": device, **snapshot.as_dict()})
-        return rows
+        return [row.as_dict() for row in self.service.stats(name)]

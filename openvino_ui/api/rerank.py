@@ -1,31 +1,13 @@
-"""The reranking endpoint: order documents by relevance to a query with a `rerank` model."""
+"""The reranking endpoint: order documents by relevance to a query with a `rerank` model (a Gradio
+adapter over Service.rerank)."""
 
-from typing import Any
-
-from ..pool import EnginePool
-from ..retrieval import MAX_TEXT_CHARS, RankedDocument
-from .embeddings import checked_texts
+from ..service import RerankRequest, Service
 from .errors import user_errors
-from .validation import integer, pick_model, require_text
-
-ALSO_TOP_N = ", or None for the model's top_n"
 
 
 class RerankAPI:
-    def __init__(self, pool: EnginePool):
-        self.pool = pool
-
-    def run(
-        self, query: str | None, documents: Any, model: str | None, top_n: int | None
-    ) -> list[RankedDocument]:
-        """Validate and rerank; the best first. Bad input is refused before the model is loaded."""
-        name = pick_model(self.pool, model, "rerank")
-        spec = self.pool.get(name, "rerank").spec
-        text = require_text(query, "query", MAX_TEXT_CHARS)
-        docs = checked_texts(documents, "documents", spec.max_documents, "document")
-        n = spec.top_n if top_n is None else integer(top_n, "top_n", 1, spec.max_documents, ALSO_TOP_N)
-        engine = self.pool.ready(name, "rerank")
-        return engine.rerank(text, docs, n)  # type: ignore[attr-defined]
+    def __init__(self, service: Service):
+        self.service = service
 
     @user_errors
     def rerank(
@@ -46,7 +28,10 @@ class RerankAPI:
             Scores: a relevance probability in [0, 1] (cross-encoder) or a cosine similarity in [-1, 1]
             (bi-encoder); higher is more relevant.
         """
+        request = self.service.request(
+            RerankRequest, query=query, documents=documents, model=model, top_n=top_n
+        )
         return [
             {"index": r.index, "score": r.score, "document": r.document}
-            for r in self.run(query, documents, model, top_n)
+            for r in self.service.rerank(request).documents
         ]

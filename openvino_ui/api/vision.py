@@ -1,57 +1,22 @@
-"""The vision endpoint: ask a vision-language (`vlm`) model about an image; streams the answer."""
+"""The vision endpoint: ask a vision-language (`vlm`) model about an image; streams the answer
+(a Gradio adapter over Service.describe)."""
 
-import threading
 from collections.abc import Iterator
 
 from gradio import FileData
 
-from ..errors import InvalidInput
-from ..generation import Delta, Finished
-from ..images import ImageSource, PreparedImage, prepare_image
-from ..pool import EnginePool
+from ..service import DescribeRequest, Service
+from ..service.requests import IMAGE_ROLES
+from .chat import conversation, cumulative_text
 from .errors import user_errors
-from .generation import check_conversation_length, checked_history, cumulative_text, generation_params
 from .uploads import uploaded_file
-from .validation import pick_model, require_text
 
 DEFAULT_QUESTION = "Describe this image."
 
 
 class VisionAPI:
-    def __init__(self, pool: EnginePool):
-        self.pool = pool
-
-    def prepare(self, image: ImageSource | None, model: str | None) -> PreparedImage:
-        """Decode and bound `image` for `model` (its max_image_side); clear errors, nothing loaded."""
-        name = pick_model(self.pool, model, "vlm")
-        spec = self.pool.get(name, "vlm").spec
-        if image is None:
-            raise InvalidInput("No image was given; upload, paste or capture one first.")
-        return prepare_image(image, spec.max_image_side)
-
-    def events(
-        self,
-        image: ImageSource | None,
-        question: str | None,
-        model: str | None,
-        history: list[dict] | None,
-        params: dict,
-        cancel: threading.Event | None = None,
-    ) -> Iterator[Delta | Finished]:
-        """Validate a request and stream the engine's events (used by the API and the Vision tab).
-
-        `image` is a local path, encoded bytes, a PIL image or an array; `history` holds the
-        earlier turns about the same image, oldest first.
-        """
-        name = pick_model(self.pool, model, "vlm")
-        spec = self.pool.get(name, "vlm").spec
-        text = require_text(question, "question", spec.limits.max_input_chars)
-        prepared = self.prepare(image, name)
-        messages = checked_history(history, ("user", "assistant")) + [{"role": "user", "content": text}]
-        check_conversation_length(messages, spec.limits.max_input_chars)
-        sampling = generation_params(spec, params)  # checked before the model is loaded
-        engine = self.pool.ready(name, "vlm")
-        yield from engine.stream(messages, [prepared.pixels], sampling, cancel)  # type: ignore[attr-defined]
+    def __init__(self, service: Service):
+        self.service = service
 
     @user_errors
     def describe(
@@ -89,7 +54,7 @@ class VisionAPI:
             The answer so far, each streamed value longer than the last; the final value is the whole answer.
         """
         path = uploaded_file(image, "image", "photo.jpg")
-        params = dict(
+        sampling = dict(
             max_new_tokens=max_new_tokens,
             temperature=temperature,
             top_p=top_p,
@@ -97,4 +62,8 @@ class VisionAPI:
             repetition_penalty=repetition_penalty,
             seed=seed,
         )
-        yield from cumulative_text(self.events(str(path), question, model, history, params))
+        turns = conversation(question, history, IMAGE_ROLES)
+        request = self.service.request(
+            DescribeRequest, model=model, image=str(path), messages=turns, sampling=sampling
+        )
+        yield from cumulative_text(self.service.describe(request))

@@ -4,7 +4,9 @@ the same weights, an ONNX export of MiniLM, the CTranslate2 Whisper folder. The 
 prepared models (models.yaml) are used where they exist, so the bench measures what users run.
 
 Heavy conversions run in a subprocess (`python -m openvino_ui.bench.assets WHAT DST`) so the
-bench process keeps no conversion state (lifted optimum caps, torch allocations).
+bench process keeps no conversion state (lifted optimum caps, torch allocations). What the product
+builds itself comes from `prepare`'s public interface (prepare_models, transformers_checkpoint),
+never from its internals, so the bench measures exactly what `openvino-ui prepare` makes.
 """
 
 from __future__ import annotations
@@ -122,10 +124,11 @@ def gemma_gguf(kind: str = "q4_k_m") -> Path:
 
 
 def gemma_hf() -> Path:
-    """A transformers checkpoint (fp32) of the packaged weights, with the rebuilt tokenizer."""
+    """A transformers checkpoint (fp32) of the packaged weights, with the rebuilt tokenizer: what the
+    gemma3-270m recipe exports from (prepare.transformers_checkpoint)."""
     dst = cache_root() / "gemma" / "hf"
     if not (dst / "config.json").exists():
-        _subprocess("gemma-hf", dst, str(gemma_gguf()))
+        _subprocess("gemma-hf", dst)
     return dst
 
 
@@ -216,13 +219,11 @@ def whisper_ct2() -> Path:
 
 
 def whisper_ov() -> Path:
+    """The product's Whisper base IR if prepared, else the same built here by `prepare`."""
     prepared = product_model("whisper-base")
     if prepared is not None:
         return prepared
-    dst = cache_root() / "whisper-base-int8"
-    if not (dst / "openvino_encoder_model.xml").exists():
-        _subprocess("whisper-ov", dst)
-    return dst
+    return prepared_by_recipe("whisper-base", "int8", cache_root() / "whisper-base-int8")
 
 
 # --- Kokoro -----------------------------------------------------------------------------------
@@ -246,23 +247,34 @@ def kokoro_onnx() -> Path:
 
 
 def kokoro_model() -> Path:
-    """The product's Kokoro IR if prepared, else the same thing built here: the packaged ONNX with
-    its dynamically-quantized ops turned into float ops on int8 weights (prepare.dequantize)."""
+    """The product's Kokoro IR if prepared, else the same thing built here by `prepare`: the packaged
+    ONNX with its dynamically-quantized ops turned into float ops on int8 weights."""
     prepared = product_model("kokoro-82m")
     if prepared is not None:
         return prepared / "openvino_model.xml"
-    dst = cache_root() / "kokoro" / "ov" / "openvino_model.xml"
-    if not dst.exists():
-        import openvino as ov
+    return prepared_by_recipe("kokoro-82m", "int8", cache_root() / "kokoro" / "ir") / "openvino_model.xml"
 
-        from ..prepare.dequantize import float_compute
 
-        model = ov.Core().read_model(str(kokoro_onnx()))
-        float_compute(model)
-        tmp = dst.parent.with_name("ov.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        ov.save_model(model, str(tmp / dst.name), compress_to_fp16=False)
-        tmp.rename(dst.parent)
+def prepared_by_recipe(recipe: str, weight_format: str, dst: Path) -> Path:
+    """`dst` built from `recipe` by `prepare` (its public entry point, as `openvino-ui prepare` does;
+    a second call finds it up to date)."""
+    import yaml
+
+    from ..config import parse_config
+    from ..prepare import prepare_models
+    from ..prepare.recipes import RECIPES
+
+    entry = {
+        "task": RECIPES[recipe].tasks[0],
+        "path": str(dst),
+        "source": {"kind": "pypi", "recipe": recipe, "weight_format": weight_format},
+    }
+    text = yaml.safe_dump({"defaults": {"cache_dir": None}, "models": {f"bench-{recipe}": entry}})
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    config = parse_config(text, dst.parent / f"{dst.name}.yaml")
+    (outcome,) = prepare_models(config, stream=sys.stderr, bars=False)
+    if outcome.failed:
+        raise RuntimeError(f"preparing {recipe} for the bench failed: {outcome.message}")
     return dst
 
 
@@ -274,11 +286,9 @@ def _build(what: str, dst: Path, args: list[str]) -> None:
 
     hide_torchvision()
     if what == "gemma-hf":
-        from ..prepare.recipes.gemma import dequantize, rebuild_tokenizer
+        from ..prepare import transformers_checkpoint
 
-        gguf = Path(args[0])
-        dequantize(gguf, dst)
-        rebuild_tokenizer(gguf, dst)
+        transformers_checkpoint("gemma3-270m", dst)
     elif what == "gemma-ov":
         weight_format, extra = GEMMA_OV[args[1]]
         optimum_cli_export(Path(args[0]), dst, "text-generation-with-past", weight_format, *extra)
@@ -296,14 +306,6 @@ def _build(what: str, dst: Path, args: list[str]) -> None:
         AutoTokenizer.from_pretrained(args[0]).save_pretrained(dst)
     elif what == "reranker-ov":
         optimum_cli_export(Path(args[0]), dst, "text-classification", "int8")
-    elif what == "whisper-ov":
-        from ..prepare.recipes.whisper import ct2_to_hf
-
-        ct2 = whisper_ct2()
-        hf = dst.with_name(dst.name + "-hf")
-        ct2_to_hf(ct2 / "model.bin", ct2 / "tokenizer.json", ct2 / "config.json", hf)
-        optimum_cli_export(hf, dst, "automatic-speech-recognition-with-past", "int8")
-        shutil.rmtree(hf, ignore_errors=True)
     else:
         raise SystemExit(f"unknown asset {what!r}")
 

@@ -4,8 +4,12 @@ config, UI and unit tests never pay for (or depend on) openvino_genai."""
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from .base import Engine, ModelInfo, State
+
+if TYPE_CHECKING:
+    from ..config import AnySpec
 
 # task -> "module:Class"; a new task is one engine module plus one line here.
 ENGINE_CLASSES: dict[str, str] = {
@@ -18,9 +22,9 @@ ENGINE_CLASSES: dict[str, str] = {
 }
 
 
-def engine_class(spec: object) -> type[Engine]:
+def engine_class(spec: AnySpec) -> type[Engine]:
     """The engine class that serves `spec` (a *Spec from config)."""
-    module_name, _, attr = ENGINE_CLASSES[spec.task].partition(":")  # type: ignore[attr-defined]
+    module_name, _, attr = ENGINE_CLASSES[spec.task].partition(":")
     target = getattr(importlib.import_module(module_name), attr)
     if isinstance(target, type):
         return target

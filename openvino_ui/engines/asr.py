@@ -21,6 +21,7 @@ import numpy as np
 import openvino_genai as og
 
 from ..audio import WHISPER_RATE
+from ..config import ASRSpec
 from ..errors import InvalidInput
 from ..languages import WHISPER_LANGUAGES, whisper_code
 from .base import Engine
@@ -77,6 +78,7 @@ class Transcript:
 
 class ASREngine(Engine):
     task = "asr"
+    spec: ASRSpec
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

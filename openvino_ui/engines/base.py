@@ -28,8 +28,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..config import AnySpec
 from ..errors import ModelBusy, ModelLoadFailed, UserError
-from ..stats import GenerationMetrics, StatsRecorder, StatsSnapshot
+from ..stats import GenerationMetrics, RequestObserver, RequestRecord, StatsRecorder, StatsSnapshot
 from .admission import FairLock, Session
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ class Engine:
     def __init__(
         self,
         name: str,
-        spec: Any,
+        spec: AnySpec,
         properties: dict[str, Any] | None = None,
         lookup: EngineLookup | None = None,
         queue_timeout_s: float = 300.0,
@@ -102,6 +103,8 @@ class Engine:
         self._request_lock = FairLock()  # one request at a time per pipeline, in arrival order
         self._stats: dict[str, StatsRecorder] = {}
         self._stats_lock = threading.Lock()
+        # Told about every finished request (openvino_ui.metrics); see _notify.
+        self.observers: list[RequestObserver] = []
 
     # -- to override -------------------------------------------------------------------------
 
@@ -249,6 +252,7 @@ class Engine:
         before or during the work, is counted and re-raised; it never unloads the model. Append the
         request's GenerationMetrics to `generation` to have them recorded too.
         """
+        asked = time.perf_counter()
         session = self._admit()
         started = time.perf_counter()
         ok = False
@@ -263,11 +267,25 @@ class Engine:
                 session.holds_turn = False
                 self._request_lock.release()
             metrics = generation[-1] if generation else None
-            self._recorder(session.device).record(time.perf_counter() - started, ok, metrics)
+            latency = time.perf_counter() - started
+            self._recorder(session.device).record(latency, ok, metrics)
+            task = self.task or self.spec.task
+            self._notify(
+                RequestRecord(self.name, task, session.device, ok, latency, started - asked, metrics)
+            )
 
     def record_failed_request(self) -> None:
         """Count a request that failed before it reached the pipeline (busy, not loadable, ...)."""
         self._recorder(self.device).record(None, False)
+        self._notify(RequestRecord(self.name, self.task or self.spec.task, self.device, False, None, None))
+
+    def _notify(self, record: RequestRecord) -> None:
+        """Hand `record` to every observer; an observer's failure never fails the request."""
+        for observer in tuple(self.observers):
+            try:
+                observer(record)
+            except Exception as exc:
+                log.warning("a request observer of %s failed: %s", self.name, type(exc).__name__)
 
     def _admit(self) -> Session:
         """Wait for this request's turn and pick up the pipeline; a failure here is counted."""

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import openvino_genai as og
 
+from ..config import EmbeddingSpec
 from ..retrieval import Embeddings, PoolingChoice, choose_pooling
 from .admission import Session
 from .base import Engine
@@ -30,6 +31,7 @@ _POOLING = {
 
 class EmbeddingEngine(Engine):
     task = "embedding"
+    spec: EmbeddingSpec
     pooling: PoolingChoice | None = None
 
     def _build(self, device: str) -> Any:

@@ -1,4 +1,4 @@
-"""Chat: openvino_genai.LLMPipeline, streamed, stateless per request."""
+"""Chat and raw completion: openvino_genai.LLMPipeline, streamed, stateless per request."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 import openvino_genai as og
 
+from ..config import LLMSpec
 from ..generation import Delta, Finished, GenerationParams
 from ..stats import GenerationMetrics
 from .base import Engine
@@ -16,6 +17,7 @@ from .streaming import generation_config, stream_generate
 
 class LLMEngine(Engine):
     task = "llm"
+    spec: LLMSpec
 
     def _build(self, device: str) -> Any:
         pipe = og.LLMPipeline(str(self.spec.path), device, **self.properties)
@@ -41,11 +43,27 @@ class LLMEngine(Engine):
             if self._has_template:
                 prompt: Any = og.ChatHistory(list(messages))
             else:
-                prompt = _plain_prompt(messages)
+                prompt = [_plain_prompt(messages)]  # a list: generate(str) returns a bare str
                 cfg.apply_chat_template = False
 
             def run(streamer: Any) -> Any:
                 return pipe.generate(prompt, cfg, streamer=streamer)
+
+            yield from stream_generate(run, session.device, cancel, sink)
+
+    def complete(
+        self, prompt: str, params: GenerationParams, cancel: threading.Event | None = None
+    ) -> Iterator[Delta | Finished]:
+        """Stream the continuation of `prompt` as it is: no chat template, no system prompt."""
+        sink: list[GenerationMetrics] = []
+        with self.serving(sink) as session:
+            pipe = session.pipeline
+            cfg = generation_config(params, pipe.get_generation_config())
+            cfg.apply_chat_template = False
+
+            def run(streamer: Any) -> Any:
+                # a list of one prompt: generate(str) returns a bare str, without metrics
+                return pipe.generate([prompt], cfg, streamer=streamer)
 
             yield from stream_generate(run, session.device, cancel, sink)
 

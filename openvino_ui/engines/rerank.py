@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import openvino_genai as og
 
+from ..config import AnySpec, RerankSpec
 from ..errors import UserError
 from ..retrieval import RankedDocument, cosine_scores, ranked
 from .base import Engine
+from .embedding import EmbeddingEngine
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ class RerankEngine(Engine):
     """What both rerankers offer: `rerank(query, documents, top_n)`."""
 
     task = "rerank"
+    spec: RerankSpec
 
     def rerank(self, query: str, documents: Sequence[str], top_n: int) -> list[RankedDocument]:
         """The `top_n` most relevant of `documents` (non-empty strings), best first.
@@ -58,7 +61,7 @@ class BiEncoderRerankEngine(RerankEngine):
     def _check_files(self) -> None:
         """No folder of its own (spec.path is None); the embedding model checks its own files."""
 
-    def _embedder(self) -> Any:
+    def _embedder(self) -> EmbeddingEngine:
         name = self.spec.embedding_model
         if not name or self.lookup is None:
             raise UserError(
@@ -70,9 +73,9 @@ class BiEncoderRerankEngine(RerankEngine):
                 f"Model {self.name!r}: embedding_model {name!r} is a {engine.spec.task!r} model, "
                 "not an embedding model."
             )
-        return engine
+        return cast(EmbeddingEngine, engine)
 
-    def _build(self, device: str) -> Any:
+    def _build(self, device: str) -> EmbeddingEngine:
         # The "pipeline" is the embedding engine: make sure it is loaded (on its own device) now,
         # so that a broken embedding model shows up as this model's load error.
         embedder = self._embedder()
@@ -92,10 +95,7 @@ class BiEncoderRerankEngine(RerankEngine):
         return ranked(list(enumerate(scores.tolist())), documents, top_n)
 
 
-def engine_class_for(spec: Any) -> type[RerankEngine]:
+def engine_class_for(spec: AnySpec) -> type[RerankEngine]:
     """The reranker class for `spec` (a RerankSpec): cross-encoder by default, bi-encoder on request."""
-    return (
-        BiEncoderRerankEngine
-        if getattr(spec, "method", "cross_encoder") == "bi_encoder"
-        else CrossEncoderRerankEngine
-    )
+    bi_encoder = isinstance(spec, RerankSpec) and spec.method == "bi_encoder"
+    return BiEncoderRerankEngine if bi_encoder else CrossEncoderRerankEngine

@@ -15,17 +15,21 @@ from typing import Any
 
 import openvino_genai as og
 
-from ..generation import Delta, Finished, GenerationParams
+from ..generation import Delta, Finished, FinishReason, GenerationParams
 from ..stats import GenerationMetrics
 
 _DONE = object()
 
 
-def generation_config(params: GenerationParams, base: Any = None) -> Any:
-    """A GenerationConfig for one request, never set on the shared pipeline.
+def generation_config(
+    params: GenerationParams, base: og.GenerationConfig | None = None
+) -> og.GenerationConfig:
+    """A GenerationConfig for one request, never set on the shared pipeline: every field of
+    `params` lands on the GenerationConfig field of the same meaning.
 
     Start from `base`, a copy of the model's own config (pipe.get_generation_config()), so that
-    its stop tokens and stop strings from generation_config.json still apply.
+    its stop tokens and stop strings from generation_config.json still apply (the request's stop
+    strings are added to them).
     """
     cfg = base if base is not None else og.GenerationConfig()
     cfg.max_new_tokens = params.max_new_tokens
@@ -33,12 +37,17 @@ def generation_config(params: GenerationParams, base: Any = None) -> Any:
         cfg.do_sample = True
         cfg.temperature = params.temperature
         cfg.top_p = params.top_p
-        cfg.top_k = params.top_k if params.top_k > 0 else 0
+        # 0 means "no top-k filter": genai's own value for that is a fresh config's (SIZE_MAX)
+        cfg.top_k = params.top_k if params.top_k > 0 else og.GenerationConfig().top_k
         if params.seed is not None:
             cfg.rng_seed = params.seed
     else:
         cfg.do_sample = False
     cfg.repetition_penalty = params.repetition_penalty
+    cfg.frequency_penalty = params.frequency_penalty
+    cfg.presence_penalty = params.presence_penalty
+    if params.stop:
+        cfg.stop_strings = set(cfg.stop_strings) | set(params.stop)
     return cfg
 
 
@@ -98,11 +107,21 @@ def stream_generate(
         worker.join()
     if "error" in outcome:
         raise outcome["error"]
-    metrics = metrics_of(outcome["result"]) if "result" in outcome else _fallback_metrics(pieces, started)
+    result = outcome.get("result")
+    metrics = metrics_of(result) if result is not None else _fallback_metrics(pieces, started)
     if sink is not None:
         sink.append(metrics)
     stopped = cancel is not None and cancel.is_set()
-    yield Finished(text="".join(pieces), metrics=metrics, device=device, stopped=stopped)
+    reason = finish_reason_of(result)
+    yield Finished(
+        text="".join(pieces), metrics=metrics, device=device, stopped=stopped, finish_reason=reason
+    )
+
+
+def finish_reason_of(result: Any) -> FinishReason:
+    """ "length" when generation hit max_new_tokens, else "stop" (a stop token or string, or Stop)."""
+    reasons = getattr(result, "finish_reasons", None) or []
+    return "length" if reasons and reasons[0] == og.GenerationFinishReason.LENGTH else "stop"
 
 
 def _fallback_metrics(pieces: list[str], started: float) -> GenerationMetrics:

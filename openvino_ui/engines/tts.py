@@ -5,6 +5,10 @@ Kokoro's are (510, 1, 256) style tables (a row per input length), SpeechT5's are
 SpeechT5 also has a built-in default x-vector, offered as the voice "default".
 Long text is cut at sentence boundaries (textsplit.chunk_text), each piece synthesized on its own and
 the pieces joined with short fades and pauses (audio.join_pieces), so joins never click.
+
+Kokoro's English front end (misaki) reads its lexicons from the folder named by MISAKI_DATA_DIR;
+`openvino-ui prepare` puts them in the model folder (`<model>/misaki_data/`), and this engine reads
+them only from there (or from MISAKI_DATA_DIR when the user set it).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import openvino as ov
 import openvino_genai as og
 
 from ..audio import join_pieces
+from ..config import TTSSpec
 from ..errors import InvalidInput
 from ..languages import KOKORO_LANGUAGES, SPEECHT5_LANGUAGES
 from ..textsplit import chunk_text
@@ -33,6 +38,11 @@ log = logging.getLogger(__name__)
 Backend = Literal["kokoro", "speecht5"]
 DEFAULT_VOICE = "default"  # SpeechT5's built-in x-vector
 SPEED_RANGE = (0.5, 2.0)  # Kokoro's speed multiplier; SpeechT5 speaks at one speed only
+# Where a Kokoro folder keeps misaki's lexicons (written by openvino_ui/prepare/misaki.py, which
+# uses the same names), and the variable openvino-genai reads them through.
+MISAKI_SUBDIR = "misaki_data"
+MISAKI_LEXICON = "us_gold.json"
+MISAKI_ENV = "MISAKI_DATA_DIR"
 # Characters per synthesized piece: Kokoro's context is 510 phonemes (about 300 characters of
 # English); SpeechT5's decoder length grows with the text, so shorter pieces keep it stable.
 PIECE_CHARS: dict[str, int] = {"kokoro": 250, "speecht5": 200}
@@ -66,22 +76,21 @@ def backend_of(folder: Path | None) -> Backend:
     return "speecht5"
 
 
-def ensure_misaki_data(model_path: Path | None) -> None:
-    """Kokoro's English G2P reads misaki's lexicons from the folder named by MISAKI_DATA_DIR: use the
-    model's own copy (made by `prepare`) or the installed `misaki` package's data, unless the user
-    set the variable. It is process-wide: the last Kokoro model loaded decides (the files are equal)."""
-    from ..prepare.misaki import ENV_VAR, misaki_data_dir  # light: no torch, no openvino
-
+def ensure_misaki_data(model_path: Path | None, name: str) -> None:
+    """Point MISAKI_DATA_DIR at the model's own copy of misaki's lexicons (`<model>/misaki_data`,
+    written by `openvino-ui prepare`), unless the user set the variable. It is process-wide: the
+    last Kokoro model loaded decides (the files are the same)."""
     global _MISAKI_SET_BY_US
-    if os.environ.get(ENV_VAR) and not _MISAKI_SET_BY_US:
+    if os.environ.get(MISAKI_ENV) and not _MISAKI_SET_BY_US:
         return
-    folder = misaki_data_dir(model_path)
-    if folder is None:
+    folder = Path(model_path or ".") / MISAKI_SUBDIR
+    if not (folder / MISAKI_LEXICON).is_file():
         raise RuntimeError(
-            "Kokoro needs the English lexicons of the 'misaki' package: pip install --no-deps misaki==0.9.4 "
-            "(or set MISAKI_DATA_DIR to a folder holding us_gold.json, us_silver.json, gb_*.json)"
+            f"Kokoro needs the English lexicons of the 'misaki' package in {folder}: run "
+            f"`openvino-ui prepare {name}` (it puts them there), or copy misaki's data/ folder there, "
+            f"or set {MISAKI_ENV} to a folder holding us_gold.json, us_silver.json, gb_*.json"
         )
-    os.environ[ENV_VAR] = str(folder)
+    os.environ[MISAKI_ENV] = str(folder)
     _MISAKI_SET_BY_US = True
 
 
@@ -90,6 +99,7 @@ _MISAKI_SET_BY_US = False
 
 class TTSEngine(Engine):
     task = "tts"
+    spec: TTSSpec
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -124,7 +134,7 @@ class TTSEngine(Engine):
 
     def _build(self, device: str) -> Any:
         if self.backend == "kokoro":
-            ensure_misaki_data(self.spec.path)
+            ensure_misaki_data(self.spec.path, self.name)
         self._voice_cache.clear()
         return og.Text2SpeechPipeline(str(self.spec.path), device, **self.properties)
 

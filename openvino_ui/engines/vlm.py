@@ -19,6 +19,7 @@ import numpy as np
 import openvino as ov
 import openvino_genai as og
 
+from ..config import VLMSpec
 from ..generation import Delta, Finished, GenerationParams
 from ..stats import GenerationMetrics
 from .base import Engine
@@ -35,6 +36,7 @@ def image_tag(index: int) -> str:
 
 class VLMEngine(Engine):
     task = "vlm"
+    spec: VLMSpec
 
     def _build(self, device: str) -> Any:
         pipe = og.VLMPipeline(str(self.spec.path), device, **self.properties)

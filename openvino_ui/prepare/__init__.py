@@ -3,6 +3,9 @@
     from openvino_ui.prepare import prepare_models
     outcomes = prepare_models(load_config("models.yaml"), ["gemma-3-270m"])
 
+The public interface of this package is what this module exports, and the recipe registry
+(openvino_ui.prepare.recipes: RECIPES, Recipe); its other modules are its own business.
+
 Each model is built in a worker subprocess (torch and transformers stay out of the caller), in a
 temporary folder beside its path that is renamed into place when complete. A marker file inside
 records the source, so a second run does nothing and a changed source rebuilds. One model failing
@@ -12,6 +15,7 @@ does not stop the others. This module imports nothing heavy: `serve` calls it be
 from __future__ import annotations
 
 import errno
+import importlib
 import logging
 import shutil
 import sys
@@ -23,14 +27,23 @@ from typing import Any, TextIO
 from .atomic import folder_size, is_up_to_date, model_lock, staged, write_marker
 from .context import Job
 from .errors import DiskFull, PrepareError
+from .misaki import add_misaki_data, has_misaki_data, is_kokoro_folder
 from .packages import require
 from .plan import OPTIMUM_TASKS, Plan, plan_model
 from .progress import Outcome, StepDisplay, human_bytes, summary_table
+from .recipes import RECIPES
 from .runner import Runner, run_in_process, run_subprocess
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Outcome", "PrepareError", "prepare_models", "run_in_process", "run_subprocess"]
+__all__ = [
+    "Outcome",
+    "PrepareError",
+    "prepare_models",
+    "run_in_process",
+    "run_subprocess",
+    "transformers_checkpoint",
+]
 
 LOG_FOLDER = ".prepare-logs"  # beside the models: the conversion output of each model's last build
 
@@ -79,9 +92,28 @@ def prepare_models(
                 file=stream,
                 flush=True,
             )
+            if outcome.status in ("kept", "up to date") and plan.spec.path is not None:
+                _complete_for_serving(name, plan.spec.task, Path(plan.spec.path), stream)
         outcomes.append(outcome)
     print(summary_table(outcomes), file=stream, flush=True)
     return outcomes
+
+
+def transformers_checkpoint(recipe: str, dst: Path) -> Path:
+    """Write the fp32 transformers checkpoint that `recipe` exports from (built from its packaged
+    weights) into `dst`, for tools that export variants of their own (`openvino-ui bench`).
+
+    Runs in this process and imports torch and transformers (the `convert` extra): call it from a
+    subprocess if the caller must stay light. PrepareError for a recipe without one.
+    """
+    known = RECIPES.get(recipe)
+    if known is None or known.checkpoint is None:
+        with_one = ", ".join(sorted(n for n, r in RECIPES.items() if r.checkpoint)) or "none"
+        raise PrepareError(f"recipe {recipe!r} has no transformers checkpoint (recipes with one: {with_one})")
+    require(recipe, known.weights, known.tools)
+    module, _, function = known.checkpoint.partition(":")
+    getattr(importlib.import_module(module), function)(Path(dst))
+    return Path(dst)
 
 
 def _settled(plan: Plan) -> Outcome:
@@ -121,6 +153,7 @@ def _build(plan: Plan, runner: Runner, stream: TextIO, bars: bool | None, force:
                         raise PrepareError(
                             f"model {name!r}: the build finished but wrote no OpenVINO model (*.xml)"
                         )
+                    _complete_for_serving(name, spec.task, stage.out, stream)
                     write_marker(stage.out, plan.fingerprint or {}, time.perf_counter() - started)
                 outcome.status = "built"
     except PrepareError as exc:
@@ -140,6 +173,22 @@ def _build(plan: Plan, runner: Runner, stream: TextIO, bars: bool | None, force:
         outcome.size = folder_size(path)
         display.line(f"== {name}: {outcome.status}, {human_bytes(outcome.size)} in {outcome.seconds:.1f} s")
     return outcome
+
+
+def _complete_for_serving(name: str, task: str, folder: Path, stream: TextIO) -> None:
+    """Add what the engines read from a model folder besides the model: misaki's lexicons for a
+    Kokoro folder (the TTS engine reads them only from there; see prepare/misaki.py)."""
+    if task != "tts" or not folder.is_dir() or not is_kokoro_folder(folder) or has_misaki_data(folder):
+        return
+    if add_misaki_data(folder):
+        print(f"{name}: added misaki's English lexicons to {folder}", file=stream, flush=True)
+    else:
+        print(
+            f"{name}: this Kokoro model needs misaki's English lexicons in {folder}/misaki_data: "
+            "pip install --no-deps misaki==0.9.4 and prepare again",
+            file=stream,
+            flush=True,
+        )
 
 
 def _check_free_space(name: str, folder: Path, needed_mb: int) -> None:

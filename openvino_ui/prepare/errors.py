@@ -9,6 +9,9 @@ class PrepareError(UserError):
     """Preparing one model failed for a reason the user can act on."""
 
     title = "Preparing a model failed"
+    status = 500
+    type = "server_error"
+    code = "prepare_failed"
 
 
 class MissingPackages(PrepareError):

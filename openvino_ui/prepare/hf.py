@@ -126,7 +126,7 @@ def build_hub(ctx: BuildContext) -> None:
 
 
 def build_fixture(ctx: BuildContext) -> None:
-    from ..fixtures import BUILDERS, fixture_path
+    from ..fixture_cache import BUILDERS, fixture_path
 
     name = ctx.options["name"]
     if name not in BUILDERS:

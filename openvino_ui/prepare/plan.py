@@ -74,10 +74,10 @@ def fingerprint(spec: Any) -> dict[str, Any]:
 
 def _fixture_key(name: str) -> str | None:
     """The fixture cache's hash of the builder code: a changed fixture builder rebuilds the copy."""
-    from .. import fixtures
+    from ..fixture_cache import cache_key
 
     try:
-        return fixtures._cache_key(name)  # noqa: SLF001 - the fixture cache's own identity
+        return cache_key(name)
     except Exception:  # unknown fixture: the build reports it
         return None
 

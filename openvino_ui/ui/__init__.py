@@ -40,12 +40,14 @@ def build_app(
     """Build the whole UI around `pool`; nothing is loaded until a model is used or Load is pressed.
 
     Uploads and the files Gradio serves are deleted `file_ttl_s` seconds after they were made
-    (Gradio's delete_cache), and so are the app's own outputs (openvino_ui.outputs); the sweeper's
-    thread is `demo.openvino_ui_sweeper`, stopped by close_app().
+    (Gradio's delete_cache, which also empties them when the server stops), and so are the app's own
+    outputs (openvino_ui.outputs; the sweeper thread is `demo.openvino_ui_sweeper`). 0 keeps them.
     """
     api = build_api(pool)
-    interval = int(max(1, sweep_interval(file_ttl_s)))
-    with gr.Blocks(title=title, delete_cache=(interval, max(1, int(file_ttl_s)))) as demo:
+    delete_cache = None
+    if file_ttl_s > 0:
+        delete_cache = (int(max(1, sweep_interval(file_ttl_s))), max(1, round(file_ttl_s)))
+    with gr.Blocks(title=title, delete_cache=delete_cache) as demo:
         gr.Markdown(
             f"# {title}\nLocal multimodal AI on Intel hardware through OpenVINO. "
             "Every tab is also an endpoint of the API (see *Use via API* at the bottom)."
@@ -59,10 +61,22 @@ def build_app(
                 for fn, inputs, outputs in events.on_select if events else []:
                     tab.select(fn, inputs, outputs, queue=False, show_progress="hidden", **GLUE)
         register_endpoints(api)
+    _keep_files_cached_at_build(demo)
     demo.openvino_ui_api = api  # for tests and embedding applications
-    demo.openvino_ui_sweeper = OutputSweeper(file_ttl_s).start()
+    demo.openvino_ui_sweeper = OutputSweeper(file_ttl_s).start() if file_ttl_s > 0 else None
     return demo
 
 
 def launch_kwargs_css() -> str:
     return CSS
+
+
+def _keep_files_cached_at_build(demo: gr.Blocks) -> None:
+    """Files Gradio cached while the app was built (example clips and images, initial values) belong
+    to the app, not to a user: exempt them from delete_cache. Gradio marks most of them so itself,
+    but not the audio examples, which it would delete after the time to live and then fail to
+    serve when clicked."""
+    for block in demo.blocks.values():
+        keep, cached = getattr(block, "keep_in_cache", None), getattr(block, "temp_files", None)
+        if isinstance(keep, set) and cached:
+            keep.update(cached)

@@ -11,6 +11,7 @@ from ..api import API
 from ..api.asr import subtitle_files
 from ..api.errors import as_gradio_error
 from ..languages import WHISPER_LANGUAGES
+from ..service import ASROptions, TranscribeRequest
 from .common import DOWNLOAD_CLASS, GLUE, example_inputs, model_dropdown
 
 SEGMENT_HEADERS = ["start (s)", "end (s)", "text"]
@@ -22,19 +23,19 @@ def control_settings(api: API, model: str | None) -> tuple[dict[str, Any], dict[
     """Settings of the language, task and timestamps controls for `model`: the language is disabled,
     with the reason, for English-only models; 'word' needs the model's alignment heads."""
     try:
-        options = api.asr.options(model)
+        options = api.service.asr_options(model)
     except Exception:  # no asr model configured: plain defaults
-        options = {"multilingual": True, "languages": [], "can_translate": True, "word_timestamps": True}
-    if options["multilingual"]:
-        choices = AUTO + [(f"{WHISPER_LANGUAGES.get(c, c)} ({c})", c) for c in options["languages"]]
+        options = ASROptions(multilingual=True, languages=(), can_translate=True, word_timestamps=True)
+    if options.multilingual:
+        choices = AUTO + [(f"{WHISPER_LANGUAGES.get(c, c)} ({c})", c) for c in options.languages]
         language = dict(
             choices=choices, value="auto", interactive=True, info="Auto-detect unless it guesses wrong."
         )
     else:
         language = dict(choices=AUTO, value="auto", interactive=False, info=ENGLISH_ONLY)
-    tasks = ["transcribe", "translate"] if options["can_translate"] else ["transcribe"]
+    tasks = ["transcribe", "translate"] if options.can_translate else ["transcribe"]
     task = dict(choices=tasks, value="transcribe", interactive=len(tasks) > 1)
-    stamps = ["none", "segment", "word"] if options["word_timestamps"] else ["none", "segment"]
+    stamps = ["none", "segment", "word"] if options.word_timestamps else ["none", "segment"]
     return language, task, dict(choices=stamps, value="segment")
 
 
@@ -48,10 +49,10 @@ def readout(result: Any) -> str:
 
 
 def build_asr_tab(api: API) -> None:
-    names = api.pool.names("asr")
+    names = api.service.model_names("asr")
     lang_kw, task_kw, stamps_kw = control_settings(api, names[0] if names else None)
     with gr.Row():
-        model = model_dropdown(api.pool, "asr", elem_id="asr-model")
+        model = model_dropdown(api.service, "asr", elem_id="asr-model")
     with gr.Row():
         with gr.Column(scale=1):
             audio = gr.Audio(
@@ -86,7 +87,10 @@ def build_asr_tab(api: API) -> None:
 
     def do_transcribe(path: str | None, name: str, lang: str, mode: str, stamps: str) -> tuple[Any, ...]:
         try:
-            result = api.asr.run(path, name, lang, mode, stamps)
+            request = api.service.request(
+                TranscribeRequest, audio=path, model=name, language=lang, task=mode, timestamps=stamps
+            )
+            result = api.service.transcribe(request)
         except Exception as exc:
             raise as_gradio_error(exc) from exc
         rows = result.words if stamps == "word" else result.segments

@@ -7,13 +7,19 @@ import gradio as gr
 
 from .. import examples
 from ..api import API
+from ..api.chat import conversation
+from ..config import LLMSpec
+from ..service import ChatRequest
+from ..service.requests import ROLES
+from ..service.sampling import default_max_new_tokens
 from .common import (
     GLUE,
     SessionCancels,
     TabEvents,
+    deferred,
     earlier_turns,
     example_inputs,
-    first_model_settings,
+    first_model_spec,
     model_dropdown,
     sampling_controls,
     sampling_values,
@@ -27,12 +33,12 @@ STORAGE_KEY = "openvino-ui-chat"
 
 
 def build_chat_tab(api: API) -> TabEvents:
-    pool = api.pool
-    first, gen, limit = first_model_settings(pool, "llm")
+    service = api.service
+    first = first_model_spec(service, "llm")
     cancels = SessionCancels()
 
     with gr.Row():
-        model = model_dropdown(pool, "llm")
+        model = model_dropdown(service, "llm")
     chatbot = gr.Chatbot(
         label="Conversation",
         height=420,
@@ -55,8 +61,10 @@ def build_chat_tab(api: API) -> TabEvents:
     readout = gr.Markdown("", elem_id="chat-readout")
     example_prompts = example_inputs(examples.chat_examples(), [message], "chat-examples")
     with gr.Accordion("Settings", open=False, elem_id="chat-settings"):
-        system_prompt = gr.Textbox(label="System prompt", value=first.system_prompt if first else "", lines=2)
-        sampling = sampling_controls(gen, limit, "chat")
+        system_prompt = gr.Textbox(
+            label="System prompt", value=first.system_prompt if isinstance(first, LLMSpec) else "", lines=2
+        )
+        sampling = sampling_controls(first, "chat")
 
     pending = gr.State("")
     saved = gr.BrowserState([], storage_key=STORAGE_KEY)
@@ -80,19 +88,25 @@ def build_chat_tab(api: API) -> TabEvents:
         request: gr.Request,  # injected by Gradio (found by this annotation)
     ) -> Any:
         cancel = cancels.begin(request)
-        params = sampling_values(max_new, temp, p, k, rep, seed_value)
-        events = api.chat.events(text, model_name, system, earlier_turns(history), params, cancel)
-        yield from stream_reply(events, history)
+
+        def start() -> Any:
+            sampling = sampling_values(max_new, temp, p, k, rep, seed_value)
+            turns = conversation(text, earlier_turns(history), ROLES, system)
+            chat = service.request(ChatRequest, model=model_name, messages=turns, sampling=sampling)
+            return service.chat(chat, cancel)
+
+        yield from stream_reply(deferred(start), history)
 
     inputs = [pending, chatbot, model, system_prompt, *sampling]
 
     def model_defaults(model_name: str) -> tuple[Any, ...]:
         """Each model brings its own defaults and bounds from models.yaml."""
-        spec = pool.get(model_name, "llm").spec
+        spec = service.model_spec(model_name, "llm")
+        assert isinstance(spec, LLMSpec)
         g = spec.generation
         return (
             spec.system_prompt,
-            gr.Slider(maximum=spec.limits.max_new_tokens, value=g.max_new_tokens),
+            gr.Slider(maximum=spec.limits.max_new_tokens, value=default_max_new_tokens(spec)),
             g.temperature,
             g.top_p,
             g.top_k,

@@ -1,18 +1,24 @@
-"""Small helpers shared by the tabs: readouts, session-scoped cancel flags, model choices."""
+"""Small helpers shared by the tabs: readouts, session-scoped cancel flags, model choices, the
+sampling controls (their bounds are the service's: SamplingOptions)."""
 
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import gradio as gr
 from gradio.helpers import Examples
 
 from ..api.errors import as_gradio_error
-from ..generation import Delta, Finished
-from ..pool import EnginePool
+from ..config import GenerationDefaults, GenerativeSpec
+from ..generation import MAX_NEW_TOKENS, Delta, StreamEvent
+from ..service import SamplingOptions, Service
+from ..service.requests import Task
+from ..service.sampling import default_max_new_tokens, rule
 from ..stats import GenerationMetrics
+
+T = TypeVar("T")
 
 # A fast model makes hundreds of tokens a second; re-rendering a chat that often floods the
 # browser, so a streamed reply updates the page at most this many times a second.
@@ -63,11 +69,12 @@ def example_inputs(
 
 
 def model_dropdown(
-    pool: EnginePool, task: str | tuple[str, ...], label: str = "Model", elem_id: str | None = None
+    service: Service, task: Task | tuple[Task, ...], label: str = "Model", elem_id: str | None = None
 ) -> gr.Dropdown:
     """A dropdown of the configured models of `task`, with their descriptions as the info line."""
-    names = pool.names(task)
-    notes = [f"{n}: {pool.get(n).spec.description}" for n in names if pool.get(n).spec.description]
+    names = service.model_names(task)
+    descriptions = {n: service.model_spec(n).description for n in names}
+    notes = [f"{n}: {text}" for n, text in descriptions.items() if text]
     return gr.Dropdown(
         choices=names,
         value=names[0] if names else None,
@@ -91,12 +98,12 @@ def generation_readout(metrics: GenerationMetrics, device: str, stopped: bool = 
     return " · ".join(parts)
 
 
-def first_model_settings(pool: EnginePool, task: str) -> tuple[Any, Any, int]:
-    """(spec, generation defaults, max_new_tokens bound) of the first `task` model the dropdown
-    shows, or (None, None, 4096) when none is configured: the sampling controls start from it."""
-    names = pool.names(task)
-    first = pool.get(names[0]).spec if names else None
-    return first, (first.generation if first else None), (first.limits.max_new_tokens if first else 4096)
+def first_model_spec(service: Service, task: Task) -> GenerativeSpec | None:
+    """The configuration of the first `task` model the dropdown shows (None when none is
+    configured): the sampling controls start from it."""
+    names = service.model_names(task)
+    spec = service.model_spec(names[0], task) if names else None
+    return spec if isinstance(spec, GenerativeSpec) else None
 
 
 class SessionCancels:
@@ -153,46 +160,77 @@ def earlier_turns(history: list[Any] | None) -> list[dict[str, str]]:
     return turns[:-1] if turns and turns[-1]["role"] == "user" else turns
 
 
-def sampling_controls(gen: Any, limit: int, elem_prefix: str) -> list[Any]:
-    """Max new tokens, temperature, top-p, top-k, repetition penalty and seed, starting from a
-    model's GenerationDefaults `gen` (None: built-in defaults); in the order sampling_values takes."""
+# Slider steps; each slider's minimum and maximum are the bounds SamplingOptions accepts.
+STEPS = {"temperature": 0.05, "top_p": 0.01, "top_k": 1, "repetition_penalty": 0.05}
+
+
+def slider_bounds(name: str, step: float, high: float | None = None) -> tuple[float, float]:
+    """(minimum, maximum) of the slider of sampling parameter `name`: SamplingOptions' bounds (an open
+    lower bound, top_p's "above 0", starts one step above it); `high` replaces the maximum (a model's
+    own max_new_tokens limit)."""
+    bounds = rule(name)
+    low = float(bounds.low or 0) + (step if bounds.low_open else 0)
+    top = high if high is not None else bounds.high
+    assert top is not None, f"{name} has no upper bound to end its slider"
+    return (int(low), int(top)) if bounds.kind is int else (low, float(top))
+
+
+def sampling_controls(spec: GenerativeSpec | None, elem_prefix: str) -> list[Any]:
+    """Max new tokens, temperature, top-p, top-k, repetition penalty and seed, starting from the
+    defaults of model `spec` (None: the built-in ones); in the order sampling_values takes.
+
+    Each slider spans exactly what a request may ask for (SamplingOptions; max new tokens up to the
+    model's limit), so any value set here is accepted and every accepted value can be set here:
+    top-k goes to 1000, its API bound, rather than to a shorter range that hid valid values.
+    """
+    gen = spec.generation if spec else GenerationDefaults()
+    limit = spec.limits.max_new_tokens if spec else MAX_NEW_TOKENS
     with gr.Row():
+        low, high = slider_bounds("max_new_tokens", 1, limit)
         max_new_tokens = gr.Slider(
-            1,
-            limit,
-            value=gen.max_new_tokens if gen else 512,
+            low,
+            high,
+            value=default_max_new_tokens(spec) if spec else gen.max_new_tokens,
             step=1,
             label="Max new tokens",
             elem_id=f"{elem_prefix}-max-new-tokens",
         )
-        temperature = gr.Slider(
-            0.0, 2.0, value=gen.temperature if gen else 0.7, step=0.05, label="Temperature (0 = greedy)"
-        )
-        top_p = gr.Slider(0.01, 1.0, value=gen.top_p if gen else 0.95, step=0.01, label="Top-p")
+        temperature = _slider("temperature", gen.temperature, "Temperature (0 = greedy)")
+        top_p = _slider("top_p", gen.top_p, "Top-p")
     with gr.Row():
-        top_k = gr.Slider(0, 200, value=gen.top_k if gen else 50, step=1, label="Top-k (0 = off)")
-        repetition_penalty = gr.Slider(
-            0.5, 2.0, value=gen.repetition_penalty if gen else 1.1, step=0.05, label="Repetition penalty"
-        )
+        top_k = _slider("top_k", gen.top_k, "Top-k (0 = off)")
+        repetition_penalty = _slider("repetition_penalty", gen.repetition_penalty, "Repetition penalty")
         seed = gr.Number(value=-1, precision=0, label="Seed (-1 = random)")
     return [max_new_tokens, temperature, top_p, top_k, repetition_penalty, seed]
 
 
+def _slider(name: str, value: float, label: str) -> gr.Slider:
+    low, high = slider_bounds(name, STEPS[name])
+    return gr.Slider(low, high, value=value, step=STEPS[name], label=label)
+
+
 def sampling_values(
     max_new: float, temperature: float, top_p: float, top_k: float, penalty: float, seed: float | None
-) -> dict[str, Any]:
-    """The sampling controls' values as request parameters (seed -1 means random)."""
-    return dict(
+) -> SamplingOptions:
+    """The sampling controls' values as the service's SamplingOptions (seed -1 means random); a
+    value out of bounds (a number typed into a slider's box) is an InvalidInput naming it."""
+    return SamplingOptions.of(
         max_new_tokens=int(max_new),
-        temperature=temperature,
-        top_p=top_p,
+        temperature=float(temperature),
+        top_p=float(top_p),
         top_k=int(top_k),
-        repetition_penalty=penalty,
+        repetition_penalty=float(penalty),
         seed=None if seed is None or seed < 0 else int(seed),
     )
 
 
-def stream_reply(events: Iterator[Delta | Finished], history: list[Any] | None) -> Iterator[tuple[list, str]]:
+def deferred(start: Callable[[], Iterator[T]]) -> Iterator[T]:
+    """The iterator `start()` returns, called only when the first item is asked for: its errors
+    (a bad request, a model that fails to load) then surface where the stream is consumed."""
+    yield from start()
+
+
+def stream_reply(events: Iterator[StreamEvent], history: list[Any] | None) -> Iterator[tuple[list, str]]:
     """Turn engine events into (chat messages, readout) updates for a Chatbot and a Markdown."""
     shown = list(history or []) + [{"role": "assistant", "content": ""}]
     reply = ""

@@ -11,9 +11,11 @@ from PIL import Image
 from .. import examples
 from ..api import API
 from ..api.errors import as_gradio_error
+from ..config import EmbeddingSpec
 from ..errors import InvalidInput
 from ..outputs import output_dir
 from ..retrieval import lines_of, read_lines_file, similarity_matrix
+from ..service import EmbedRequest
 from .common import DOWNLOAD_CLASS, GLUE, example_inputs, model_dropdown
 from .heatmap import render_heatmap
 
@@ -37,7 +39,8 @@ def texts_from(text: str | None, file: str | None, what: str = "texts") -> list[
 def embed_texts(api: API, text: str, file: str | None, model: str, kind: str) -> tuple[Image.Image, str, str]:
     """Embed, then draw the heatmap and write the JSON download; returns (image, readout, json path)."""
     texts = texts_from(text, file)
-    name, result = api.embeddings.run(texts, model, kind)
+    result = api.service.embed(api.service.request(EmbedRequest, texts=texts, model=model, kind=kind))
+    name = result.model
     heatmap = render_heatmap(similarity_matrix(result.vectors), texts, title=f"Cosine similarity ({name})")
     path = output_dir() / f"embeddings-{uuid.uuid4().hex}.json"
     payload = {
@@ -48,19 +51,19 @@ def embed_texts(api: API, text: str, file: str | None, model: str, kind: str) ->
         "vectors": result.vectors.tolist(),
     }
     path.write_text(json.dumps(payload), encoding="utf-8")
-    engine = api.pool.get(name)
     readout = (
         f"**{len(texts)}** texts · dimension **{result.dim}** · **{result.seconds * 1000:.0f} ms** "
-        f"({result.seconds * 1000 / len(texts):.1f} ms per text) · device **{engine.device}**"
+        f"({result.seconds * 1000 / len(texts):.1f} ms per text) · device **{result.device}**"
     )
     return heatmap, readout, str(path)
 
 
 def build_embeddings_tab(api: API) -> None:
-    names = api.pool.names("embedding")
-    limit = api.pool.get(names[0]).spec.max_texts if names else 256
+    names = api.service.model_names("embedding")
+    first = api.service.model_spec(names[0], "embedding") if names else None
+    limit = first.max_texts if isinstance(first, EmbeddingSpec) else 256
     with gr.Row():
-        model = model_dropdown(api.pool, "embedding", elem_id="embed-model")
+        model = model_dropdown(api.service, "embedding", elem_id="embed-model")
         kind = gr.Radio(
             ["document", "query"],
             value="document",

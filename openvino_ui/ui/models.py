@@ -33,7 +33,7 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 def models_table(api: API) -> list[list[Any]]:
     rows = []
-    for info in api.pool.models():
+    for info in api.service.models():
         s = info.stats
         rows.append(
             [
@@ -54,7 +54,7 @@ def models_table(api: API) -> list[list[Any]]:
 
 def devices_markdown(api: API) -> str:
     try:
-        devices = api.pool.devices()
+        devices = api.service.devices()
     except Exception as exc:  # a broken plugin should not take the tab down
         return f"Devices: could not query OpenVINO ({exc})."
     listed = ", ".join(f"**{d.name}** ({d.full_name})" for d in devices) or "none"
@@ -62,10 +62,10 @@ def devices_markdown(api: API) -> str:
 
 
 def build_models_tab(api: API) -> TabEvents:
-    pool = api.pool
-    names = pool.names()
+    service = api.service
+    names = service.model_names()
     try:
-        available = pool.available_devices()
+        available = [d.name for d in service.devices()]
     except Exception:  # shown in the devices line instead
         available = []
     gr.Markdown(devices_markdown(api), elem_id="models-devices")
@@ -92,17 +92,19 @@ def build_models_tab(api: API) -> TabEvents:
 
     def do_load(model: str, target: str) -> tuple[list[list[Any]], str]:
         try:
-            info = api.models.load_model(model, target or "")
+            info = service.load(model, target or None)
         except Exception as exc:
             gr.Warning(str(as_gradio_error(exc).message))
             return models_table(api), f"**{model}** failed to load: see the error column."
-        return models_table(
-            api
-        ), f"**{info['name']}** is ready on {info['device']} ({info['load_time_s']:.2f} s)."
+        seconds = info.load_time_s or 0.0
+        return models_table(api), f"**{info.name}** is ready on {info.device} ({seconds:.2f} s)."
 
     def do_unload(model: str) -> tuple[list[list[Any]], str]:
-        info = api.models.unload_model(model)
-        return models_table(api), f"**{info['name']}** unloaded."
+        try:
+            info = service.unload(model)
+        except Exception as exc:
+            raise as_gradio_error(exc) from exc
+        return models_table(api), f"**{info.name}** unloaded."
 
     load.click(do_load, [name, device], [table, status], concurrency_limit=None, **GLUE)
     unload.click(do_unload, [name], [table, status], concurrency_limit=None, **GLUE)

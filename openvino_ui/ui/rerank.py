@@ -10,6 +10,8 @@ import gradio as gr
 from .. import examples
 from ..api import API
 from ..api.errors import as_gradio_error
+from ..config import RerankSpec
+from ..service import RerankRequest
 from .common import GLUE, example_inputs, model_dropdown
 from .embeddings import texts_from
 
@@ -17,8 +19,8 @@ HEADERS = ["rank", "score", "index", "document"]
 
 
 def method_of(api: API, name: str) -> str:
-    spec = api.pool.get(name).spec
-    if spec.method == "bi_encoder":
+    spec = api.service.model_spec(name, "rerank")
+    if isinstance(spec, RerankSpec) and spec.method == "bi_encoder":
         return f"bi-encoder over **{spec.embedding_model}** (cosine similarity)"
     return "cross-encoder (relevance probability)"
 
@@ -29,21 +31,27 @@ def rerank_table(
     """Rerank and format: (table rows best first, readout)."""
     documents = texts_from(text, file, "documents")
     started = time.perf_counter()
-    results = api.rerank.run(query, documents, model, int(top_n))
+    request = api.service.request(
+        RerankRequest, query=query, documents=documents, model=model, top_n=int(top_n)
+    )
+    result = api.service.rerank(request)
     elapsed = time.perf_counter() - started
-    rows = [[rank, round(r.score, 4), r.index, r.document] for rank, r in enumerate(results, start=1)]
+    rows = [
+        [rank, round(r.score, 4), r.index, r.document] for rank, r in enumerate(result.documents, start=1)
+    ]
     readout = (
         f"top **{len(rows)}** of **{len(documents)}** documents · **{elapsed * 1000:.0f} ms** · "
-        f"{method_of(api, model)} · index counts the documents from 0, as in the API"
+        f"{method_of(api, result.model)} · index counts the documents from 0, as in the API"
     )
     return rows, readout
 
 
 def build_rerank_tab(api: API) -> None:
-    names = api.pool.names("rerank")
-    spec = api.pool.get(names[0]).spec if names else None
+    names = api.service.model_names("rerank")
+    first = api.service.model_spec(names[0], "rerank") if names else None
+    spec = first if isinstance(first, RerankSpec) else None
     with gr.Row():
-        model = model_dropdown(api.pool, "rerank", elem_id="rerank-model")
+        model = model_dropdown(api.service, "rerank", elem_id="rerank-model")
         top_n = gr.Slider(
             1,
             spec.max_documents if spec else 256,

@@ -9,6 +9,7 @@ from .. import examples
 from ..api import API
 from ..api.errors import as_gradio_error
 from ..audio import write_wav
+from ..service import SpeakRequest
 from .common import DOWNLOAD_CLASS, GLUE, example_inputs, model_dropdown
 
 SPEED_ONLY_KOKORO = "SpeechT5 models speak at one speed only."
@@ -17,16 +18,16 @@ SPEED_ONLY_KOKORO = "SpeechT5 models speak at one speed only."
 def control_settings(api: API, model: str | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Settings of the voice, speed and language controls for `model` (voices found beside it)."""
     try:
-        options = api.tts.options(model)
+        options = api.service.tts_options(model)
     except Exception:  # no tts model configured
         return dict(choices=[], value=None), dict(value=1.0), dict(choices=[], value=None)
-    voice = dict(choices=options["voices"], value=options["default_voice"])
-    if options["speed"]:
+    voice = dict(choices=list(options.voices), value=options.default_voice)
+    if options.speed:
         speed = dict(value=1.0, interactive=True, info="0.5 = slower, 2 = faster")
     else:
         speed = dict(value=1.0, interactive=False, info=SPEED_ONLY_KOKORO)
-    languages = [(f"{name} ({code})", code) for code, name in options["languages"].items()]
-    language = dict(choices=languages, value=options["default_language"], interactive=len(languages) > 1)
+    languages = [(f"{name} ({code})", code) for code, name in options.languages]
+    language = dict(choices=languages, value=options.default_language, interactive=len(languages) > 1)
     return voice, speed, language
 
 
@@ -39,10 +40,10 @@ def readout(speech: Any) -> str:
 
 
 def build_tts_tab(api: API) -> None:
-    names = api.pool.names("tts")
+    names = api.service.model_names("tts")
     voice_kw, speed_kw, lang_kw = control_settings(api, names[0] if names else None)
     with gr.Row():
-        model = model_dropdown(api.pool, "tts", elem_id="tts-model")
+        model = model_dropdown(api.service, "tts", elem_id="tts-model")
     text = gr.Textbox(
         label="Text",
         lines=5,
@@ -64,7 +65,10 @@ def build_tts_tab(api: API) -> None:
 
     def do_speak(words: str, name: str, who: str | None, rate: float, lang: str | None) -> tuple[Any, ...]:
         try:
-            speech = api.tts.run(words, name, who, rate, lang)
+            request = api.service.request(
+                SpeakRequest, text=words, model=name, voice=who, speed=rate, language=lang
+            )
+            speech = api.service.speak(request)
         except Exception as exc:
             raise as_gradio_error(exc) from exc
         path = str(write_wav(speech.samples, speech.sample_rate))

@@ -8,14 +8,18 @@ import gradio as gr
 
 from .. import examples
 from ..api import API
+from ..api.chat import conversation
 from ..api.errors import as_gradio_error
 from ..errors import UserError
+from ..service import DescribeRequest
+from ..service.requests import IMAGE_ROLES
 from .common import (
     GLUE,
     SessionCancels,
+    deferred,
     earlier_turns,
     example_inputs,
-    first_model_settings,
+    first_model_spec,
     model_dropdown,
     sampling_controls,
     sampling_values,
@@ -29,7 +33,7 @@ def model_note(api: API, name: str | None) -> str:
     if not name:
         return "No vision model is configured; add a `task: vlm` model to models.yaml."
     try:
-        description = api.pool.get(name, "vlm").spec.description
+        description = api.service.model_spec(name, "vlm").description
     except UserError:  # a name the pool does not know (e.g. a stale dropdown value): no note
         return ""
     if "demo" in description.lower():
@@ -41,7 +45,7 @@ def image_readout(api: API, image: str | None, model: str | None) -> str:
     if not image:
         return ""
     try:
-        prepared = api.vision.prepare(image, model)
+        prepared = api.service.inspect_image(image, model)
     except Exception as exc:
         return f"⚠️ {as_gradio_error(exc).message}"
     w, h = prepared.original_size
@@ -52,12 +56,12 @@ def image_readout(api: API, image: str | None, model: str | None) -> str:
 
 
 def build_vision_tab(api: API) -> None:
-    pool = api.pool
-    first, gen, limit = first_model_settings(pool, "vlm")
+    service = api.service
+    first = first_model_spec(service, "vlm")
     cancels = SessionCancels()
 
     with gr.Row():
-        model = model_dropdown(pool, "vlm", elem_id="vision-model")
+        model = model_dropdown(service, "vlm", elem_id="vision-model")
     note = gr.Markdown(model_note(api, model.value), elem_id="vision-model-note")
     with gr.Row():
         with gr.Column(scale=2):
@@ -97,7 +101,7 @@ def build_vision_tab(api: API) -> None:
         label="Examples (click one to ask about it)",
     )
     with gr.Accordion("Settings", open=False):
-        sampling = sampling_controls(gen, limit, "vision")
+        sampling = sampling_controls(first, "vision")
 
     pending = gr.State("")
     about = gr.State(None)  # the picture the conversation is about
@@ -129,9 +133,16 @@ def build_vision_tab(api: API) -> None:
         request: gr.Request,
     ) -> Any:
         cancel = cancels.begin(request)
-        params = sampling_values(max_new, temp, p, k, rep, seed_value)
-        events = api.vision.events(picture, text, model_name, earlier_turns(history), params, cancel)
-        yield from stream_reply(events, history)
+
+        def start() -> Any:
+            sampling = sampling_values(max_new, temp, p, k, rep, seed_value)
+            turns = conversation(text, earlier_turns(history), IMAGE_ROLES)
+            ask = service.request(
+                DescribeRequest, model=model_name, image=picture, messages=turns, sampling=sampling
+            )
+            return service.describe(ask, cancel)
+
+        yield from stream_reply(deferred(start), history)
 
     inputs = [pending, image, chatbot, model, *sampling]
 

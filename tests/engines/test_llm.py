@@ -72,7 +72,7 @@ def test_cancel_stops_quickly_and_releases_the_model(engine):
             cancel.set()
     done = events[-1]
     assert done.stopped and done.metrics.generated_tokens < 1000
-    assert not engine._request_lock.locked()
+    assert not engine.is_busy()
     assert ask(engine, "What is the capital of France?")[-1].text == "Paris."
 
 
@@ -82,3 +82,33 @@ def test_stats_count_requests(engine):
     stats = engine.stats()
     assert stats.requests == before + 1
     assert stats.avg_ttft_ms and stats.avg_tokens_per_s and stats.generated_tokens > 0
+
+
+def test_finish_reason_says_whether_max_new_tokens_ended_the_reply(engine):
+    assert ask(engine, "What is the capital of France?")[-1].finish_reason == "stop"
+    done = ask(engine, "What is the capital of France?", GenerationParams(max_new_tokens=2, temperature=0.0))[
+        -1
+    ]
+    assert done.finish_reason == "length" and done.metrics.generated_tokens == 2
+
+
+def test_stop_strings_end_the_reply_without_themselves(engine):
+    done = ask(
+        engine,
+        "What is the capital of France?",
+        GenerationParams(max_new_tokens=32, temperature=0.0, stop=("is.",)),
+    )[-1]
+    assert done.text and "is." not in done.text and "Paris.".startswith(done.text)
+    assert done.finish_reason == "stop"
+
+
+def test_complete_continues_a_raw_prompt_without_the_chat_template(engine):
+    # the chat template rendered by hand: complete() must not render it again
+    prompt = "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n"
+    events = list(engine.complete(prompt, GREEDY))
+    done = events[-1]
+    assert isinstance(done, Finished) and done.text == "Paris." == "".join(e.text for e in events[:-1])
+    assert done.metrics.input_tokens > 10 and done.metrics.generated_tokens > 0
+    wrapped = list(engine.complete("What is the capital of France?", GREEDY))[-1]
+    assert wrapped.text != "Paris."  # without the turn markers the tiny model does not answer
+    assert not engine.is_busy()

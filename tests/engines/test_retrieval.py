@@ -86,7 +86,7 @@ def test_bi_encoder_loads_its_embedding_model_and_keeps_stats(pool):
     assert embedder.state is State.READY and engine.info().model_dir is None
     before = engine.stats().requests
     engine.rerank("a cat", ["a cat", "dogs"], top_n=2)
-    assert engine.stats().requests == before + 1 and not engine._request_lock.locked()
+    assert engine.stats().requests == before + 1 and not engine.is_busy()
 
 
 def test_bi_encoder_with_a_broken_embedding_model_fails_to_load_clearly(pool):

@@ -74,7 +74,7 @@ def test_cancel_stops_and_releases_the_model(engine):
     cancel.set()  # stopped before the first token: nothing streams, the stream still finishes
     events = ask(engine, solid(COLOURS["red"]), params=GenerationParams(max_new_tokens=200), cancel=cancel)
     assert isinstance(events[-1], Finished) and events[-1].stopped
-    assert not engine._request_lock.locked()
+    assert not engine.is_busy()
     assert ask(engine, solid(COLOURS["green"]))[-1].text == "green"
 
 

@@ -1,6 +1,7 @@
 """Package checks, checksums, the CTranslate2 reader, the weight-package list, and that serving
 never imports torch or transformers."""
 
+import os
 import struct
 import subprocess
 import sys
@@ -135,11 +136,29 @@ def test_serving_path_imports_neither_torch_nor_transformers():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_misaki_data_dir_prefers_the_model_copy(tmp_path):
-    from openvino_ui.prepare.misaki import misaki_data_dir
+def test_misaki_lexicons_go_into_a_kokoro_model_folder(tmp_path):
+    from openvino_ui.prepare.misaki import MODEL_SUBDIR, add_misaki_data, has_misaki_data, is_kokoro_folder
 
-    (tmp_path / "misaki_data").mkdir()
-    (tmp_path / "misaki_data" / "us_gold.json").write_text("{}")
-    assert misaki_data_dir(tmp_path) == tmp_path / "misaki_data"
-    fallback = misaki_data_dir(tmp_path / "elsewhere")
-    assert fallback is None or (fallback / "us_gold.json").is_file()
+    model, source = tmp_path / "kokoro", tmp_path / "misaki-data"
+    model.mkdir()
+    source.mkdir()
+    (model / "config.json").write_text('{"istftnet": {}}')
+    (source / "us_gold.json").write_text("{}")
+    assert is_kokoro_folder(model) and not is_kokoro_folder(source) and not has_misaki_data(model)
+    assert add_misaki_data(model, source) and (model / MODEL_SUBDIR / "us_gold.json").is_file()
+    assert add_misaki_data(model)  # already there: nothing to copy
+
+
+def test_the_tts_engine_reads_misaki_data_only_from_the_model_folder(tmp_path, monkeypatch):
+    from openvino_ui.engines import tts
+    from openvino_ui.prepare.misaki import MODEL_SUBDIR
+
+    assert tts.MISAKI_SUBDIR == MODEL_SUBDIR  # the engine reads where prepare writes
+    monkeypatch.delenv(tts.MISAKI_ENV, raising=False)
+    monkeypatch.setattr(tts, "_MISAKI_SET_BY_US", False)
+    with pytest.raises(RuntimeError, match="openvino-ui prepare kokoro"):
+        tts.ensure_misaki_data(tmp_path, "kokoro")
+    (tmp_path / MODEL_SUBDIR).mkdir()
+    (tmp_path / MODEL_SUBDIR / "us_gold.json").write_text("{}")
+    tts.ensure_misaki_data(tmp_path, "kokoro")
+    assert os.environ[tts.MISAKI_ENV] == str(tmp_path / MODEL_SUBDIR)

@@ -171,7 +171,7 @@ def test_hub_source_through_prepare_fails_cleanly_offline(tmp_path, monkeypatch)
 
 def test_fixture_source_copies_the_cached_fixture(tmp_path, monkeypatch):
     cached = make_ir(tmp_path / "cache" / "tiny-llm-abc")
-    monkeypatch.setattr("openvino_ui.fixtures.fixture_path", lambda name: cached)
+    monkeypatch.setattr("openvino_ui.fixture_cache.fixture_path", lambda name: cached)
     outcome = prepare(
         tmp_path, {"m": {"task": "llm", "path": "out", "source": {"kind": "fixture", "name": "tiny-llm"}}}
     )

@@ -3,13 +3,11 @@ cosine scores, ranking, input limits, text files, and the similarity heatmap."""
 
 import dataclasses
 import json
-import types
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from openvino_ui.api.embeddings import checked_texts
 from openvino_ui.errors import InvalidInput
 from openvino_ui.retrieval import (
     choose_pooling,
@@ -20,6 +18,7 @@ from openvino_ui.retrieval import (
     read_lines_file,
     similarity_matrix,
 )
+from openvino_ui.service.validation import text_list
 from openvino_ui.ui.heatmap import colour_of, render_heatmap, short_label
 
 
@@ -90,17 +89,18 @@ def test_ranked_sorts_by_score_and_applies_top_n():
         result[0].score = 0  # type: ignore[misc]
 
 
-def test_checked_texts_limits():
-    assert checked_texts(["a", "b"], "texts", 3, "text") == ["a", "b"]
-    assert checked_texts("one", "texts", 3, "text") == ["one"]
+def test_text_lists_are_checked():
+    assert text_list(["a", "b"], "texts", 3, "text") == ("a", "b")
+    assert text_list("one", "texts", 3, "text") == ("one",)
     with pytest.raises(InvalidInput, match="No texts were given"):
-        checked_texts([], "texts", 3, "text")
+        text_list([], "texts", 3, "text")
     with pytest.raises(InvalidInput, match="4 texts were given; this model takes at most 3"):
-        checked_texts(["a"] * 4, "texts", 3, "text")
-    with pytest.raises(InvalidInput, match=r"documents\[1\] is empty"):
-        checked_texts(["a", "  "], "documents", 3, "document")
+        text_list(["a"] * 4, "texts", 3, "text")
+    with pytest.raises(InvalidInput, match=r"documents\[1\] is empty") as info:
+        text_list(["a", "  "], "documents", 3, "document")
+    assert info.value.param == "documents"
     with pytest.raises(InvalidInput, match=r"texts\[0\] must be a string"):
-        checked_texts([3], "texts", 3, "text")
+        text_list([3], "texts", 3, "text")
 
 
 def test_lines_and_text_files(tmp_path):
@@ -139,10 +139,12 @@ def test_heatmap_scales_to_many_texts_and_checks_shapes():
 
 
 def test_engine_class_for_picks_the_reranker_kind():
+    from openvino_ui.config import RerankSpec
     from openvino_ui.engines.rerank import BiEncoderRerankEngine, CrossEncoderRerankEngine, engine_class_for
 
-    assert engine_class_for(types.SimpleNamespace(method="bi_encoder")) is BiEncoderRerankEngine
-    assert engine_class_for(types.SimpleNamespace(method="cross_encoder")) is CrossEncoderRerankEngine
+    bi = RerankSpec(task="rerank", method="bi_encoder", embedding_model="e")
+    assert engine_class_for(bi) is BiEncoderRerankEngine
+    assert engine_class_for(RerankSpec(task="rerank", path="/m")) is CrossEncoderRerankEngine
 
 
 def test_vlm_prompt_puts_images_in_the_first_user_turn_and_escapes_tags():

@@ -1,19 +1,22 @@
-"""Request checks (api/validation.py, api/generation.py, api/uploads.py): typed, strict, clear."""
+"""Request checks (service/validation.py, service/sampling.py, api/arguments.py, api/uploads.py):
+typed, strict, clear."""
 
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 from typing import Literal
 
 import pytest
 
+from openvino_ui.api.arguments import argument_checker
 from openvino_ui.api.errors import _file_references
-from openvino_ui.api.generation import SamplingRequest, checked_history, generation_params
 from openvino_ui.api.uploads import check_reference
-from openvino_ui.api.validation import (
+from openvino_ui.config import GenerationDefaults, GenerationLimits, LLMSpec
+from openvino_ui.errors import InvalidInput
+from openvino_ui.service.requests import ChatMessage, chat_messages
+from openvino_ui.service.sampling import SamplingOptions, generation_params
+from openvino_ui.service.validation import (
     Range,
-    argument_checker,
     check_unicode,
     choice,
     device_name,
@@ -24,8 +27,6 @@ from openvino_ui.api.validation import (
     require_text,
     string,
 )
-from openvino_ui.config import GenerationDefaults, GenerationLimits
-from openvino_ui.errors import InvalidInput
 
 
 @pytest.mark.parametrize(
@@ -61,12 +62,16 @@ def test_numbers_take_ints_but_never_bools_strings_nan_or_infinity():
 
 def test_range_reads_pydantic_fields_like_the_config():
     # the request's sampling bounds are the ones models.yaml accepts (config.GenerationDefaults)
-    for name in ("temperature", "top_p", "top_k", "repetition_penalty"):
-        assert Range.of_field(SamplingRequest, name) == Range.of_field(GenerationDefaults, name), name
-    assert Range.of_field(SamplingRequest, "max_new_tokens") == Range.of_field(
+    for name in ("max_new_tokens", "temperature", "top_p", "top_k", "repetition_penalty", "seed"):
+        assert Range.of_field(SamplingOptions, name) == Range.of_field(GenerationDefaults, name), name
+    assert Range.of_field(SamplingOptions, "max_new_tokens") == Range.of_field(
         GenerationLimits, "max_new_tokens"
     )
-    assert Range.of_field(SamplingRequest, "top_p").describe() == "above 0 and at most 1 (a number)"
+    assert Range.of_field(SamplingOptions, "top_p").describe() == "above 0 and at most 1 (a number)"
+
+
+def llm_spec(**settings) -> LLMSpec:
+    return LLMSpec(task="llm", path="/m", **settings)
 
 
 @pytest.mark.parametrize(
@@ -87,20 +92,24 @@ def test_range_reads_pydantic_fields_like_the_config():
         ({"bogus": 1}, "Unknown sampling parameter 'bogus'"),
     ],
 )  # fmt: skip
-def test_sampling_request_messages(values, message):
+def test_sampling_options_messages(values, message):
     with pytest.raises(InvalidInput) as info:
-        SamplingRequest.from_values(values, max_new_tokens=2048)
+        SamplingOptions.of(llm_spec(limits=GenerationLimits(max_new_tokens=2048)), **values)
     assert message in str(info.value)
+    assert info.value.param == next(iter(values))
 
 
-def test_sampling_request_defaults_and_random_seed():
-    request = SamplingRequest.from_values({"seed": -1, "temperature": 0, "top_k": 0}, max_new_tokens=16)
-    assert request.seed is None and request.temperature == 0.0 and request.top_k == 0
-    spec = SimpleNamespace(generation=GenerationDefaults(seed=3), limits=GenerationLimits(max_new_tokens=64))
-    params = generation_params(spec, {"max_new_tokens": 8, "top_p": None, "seed": None})
+def test_sampling_options_defaults_and_random_seed():
+    spec = llm_spec(limits=GenerationLimits(max_new_tokens=16))
+    options = SamplingOptions.of(spec, seed=-1, temperature=0, top_k=0)
+    assert options.seed is None and options.temperature == 0.0 and options.top_k == 0
+    spec = llm_spec(generation=GenerationDefaults(seed=3), limits=GenerationLimits(max_new_tokens=64))
+    params = generation_params(spec, SamplingOptions.of(spec, max_new_tokens=8, top_p=None, seed=None))
     assert params.max_new_tokens == 8 and params.top_p == 0.95 and params.seed == 3
     with pytest.raises(InvalidInput, match="between 1 and 64"):
-        generation_params(spec, {"max_new_tokens": 65})
+        SamplingOptions.of(spec, max_new_tokens=65)
+    with pytest.raises(InvalidInput, match="between 1 and 64"):  # built without the model, checked here
+        generation_params(spec, SamplingOptions.of(max_new_tokens=65))
 
 
 def test_lone_surrogates_are_found_anywhere():
@@ -140,15 +149,15 @@ def test_device_strings_are_short_and_not_echoed_whole():
 
 
 def test_history_turns_are_checked():
-    assert checked_history([{"role": "user", "content": "hi", "extra": 1}], ("user",)) == [
-        {"role": "user", "content": "hi"}
-    ]
+    assert chat_messages([{"role": "user", "content": "hi", "extra": 1}], "history", ("user",)) == (
+        ChatMessage(role="user", content="hi"),
+    )
     with pytest.raises(InvalidInput, match=r"history must be a list of .*; got 'earlier' \(a string\)"):
-        checked_history("earlier", ("user",))
+        chat_messages("earlier", "history", ("user",))
     with pytest.raises(InvalidInput, match=r"history\[0\] must be"):
-        checked_history([{"role": ["user"], "content": "x"}], ("user",))
+        chat_messages([{"role": ["user"], "content": "x"}], "history", ("user",))
     with pytest.raises(InvalidInput) as info:
-        checked_history([{"role": "robot", "content": "c" * 10_000}], ("user",))
+        chat_messages([{"role": "robot", "content": "c" * 10_000}], "history", ("user",))
     assert len(str(info.value)) < 250
 
 

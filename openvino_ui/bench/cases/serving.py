@@ -1,6 +1,7 @@
-"""Serving: what the Gradio layer costs. The app (openvino_ui.ui.build_app around an EnginePool)
-runs in-process on a free port; a gradio_client consumer is compared with calling the same API
-object directly in Python (no HTTP, no queue), in alternation.
+"""Serving: what the Gradio layer costs. The app (openvino_ui.server.Server, the same server
+`openvino-ui serve` runs, around an EnginePool) runs in-process on a free port; a gradio_client
+consumer is compared with calling the service it serves directly in Python (no HTTP, no queue),
+in alternation.
 
   serving-stream: tokens/s of a streamed chat reply as the consumer sees it, between its first and
                   last update ((tokens - 1) / span), and the time from the request to the first
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ...generation import Delta
 from ..core import Case, Metric
 
 _RNG = np.random.default_rng()
@@ -37,7 +39,8 @@ class _App:
     def __init__(self, model_dir: Path, threads: int):
         from ...config import parse_config
         from ...pool import EnginePool
-        from ...ui import build_app
+        from ...server import ServeOptions, Server
+        from ...service import Service
 
         yaml = (
             f"defaults: {{cache_dir: null}}\nmodels:\n  chat:\n    task: llm\n    path: {model_dir}\n"
@@ -45,15 +48,13 @@ class _App:
         )
         self.config = parse_config(yaml, Path(tempfile.gettempdir()) / "bench-serving.yaml")
         self.pool = EnginePool(self.config)
-        self.pool.get("chat").load()
-        self.demo = build_app(self.pool)
-        self.api = self.demo.openvino_ui_api
-        self.demo.queue(default_concurrency_limit=16)
-        port = _free_port()
-        self.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+        self.service = Service(self.pool)
+        self.service.load("chat")
+        options = ServeOptions(host="127.0.0.1", port=_free_port(), mcp=False)
+        self.server = Server(self.pool, options).start()
         from gradio_client import Client
 
-        self.client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        self.client = Client(self.server.url, verbose=False)
         import openvino_genai as og
 
         self.tokenizer = og.Tokenizer(str(model_dir))
@@ -61,9 +62,18 @@ class _App:
     def n_tokens(self, text: str) -> int:
         return int(self.tokenizer.encode(text, add_special_tokens=False).input_ids.get_shape()[1])
 
+    def chat(self, prompt: str) -> Any:
+        """The service's chat events for `prompt` with the case's sampling (what /chat streams)."""
+        from ...service import ChatRequest
+
+        messages = [{"role": "user", "content": prompt}]
+        request = self.service.request(ChatRequest, model="chat", messages=messages, sampling=_PARAMS)
+        return self.service.chat(request)
+
     def close(self) -> None:
         self.client.close()
-        self.demo.close()
+        self.server.close()
+        self.pool.close()
 
 
 def _prompt() -> str:
@@ -87,8 +97,10 @@ class _StreamRunner:
             for text in job:  # noqa: B007 - the last value is the whole reply
                 times.append(time.perf_counter())
         else:
-            for text in self.app.api.chat.chat(_prompt(), "chat", **_PARAMS):  # noqa: B007
-                times.append(time.perf_counter())
+            for event in self.app.chat(_prompt()):
+                if isinstance(event, Delta):
+                    text += event.text
+                    times.append(time.perf_counter())
         return started, times, text
 
     def run(self) -> dict[str, float]:
@@ -118,7 +130,7 @@ class _CallRunner:
             if self.via_client:
                 self.app.client.predict(api_name="/models")
             else:
-                self.app.api.models.models()
+                self.app.service.models()
             lat.append((time.perf_counter() - t0) * 1000)
         return {"call_p50_ms": statistics.median(lat), "call_max_ms": max(lat)}
 
@@ -154,7 +166,7 @@ def cases(full: bool) -> list[Case]:
             name="serving-stream",
             group="serving",
             engine="chat via gradio_client (streamed)",
-            peer="same API object called in-process",
+            peer="the same service called in-process",
             metrics=[Metric("stream_tok_s", "tok/s", True, 0.9), Metric("first_update_ms", "ms", False)],
             make=stream,
             notes=f"greedy, {N_TOKENS} new tokens, fresh prompt per call; Gemma-3-270M int8",
@@ -163,7 +175,7 @@ def cases(full: bool) -> list[Case]:
             name="serving-call",
             group="serving",
             engine="/models via gradio_client",
-            peer="ModelsAPI.models() in-process",
+            peer="Service.models() in-process",
             metrics=[Metric("call_p50_ms", "ms", False, None)],
             make=call,
             notes="per-call cost of the Gradio queue + HTTP on loopback (ratio < 1 is expected)",

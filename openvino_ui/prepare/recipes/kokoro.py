@@ -5,8 +5,8 @@ OpenVINO reads it directly, then its dynamically-quantized MatMul/Conv ops becom
 weights (openvino_ui.prepare.dequantize: OpenVINO runs the integer versions in f32, slowly).
 Text2SpeechPipeline's Kokoro layout needs the inputs named input_ids / ref_s / speed, a Kokoro
 config.json (with the phoneme vocabulary) and the voices as voices/<name>.bin (float32, 510 x 1 x
-256). misaki's English lexicons are copied to misaki_data/ (the pipeline finds them through
-MISAKI_DATA_DIR; see openvino_ui.prepare.misaki).
+256). misaki's English lexicons are copied to misaki_data/ (the engine points MISAKI_DATA_DIR
+there; see openvino_ui.prepare.misaki).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import shutil
 
 from ..context import BuildContext
 from ..dequantize import float_compute
+from ..misaki import LEXICONS, MODEL_SUBDIR
 from ..packages import dist_file, join_checked, total_size
 from . import RECIPES
 
@@ -52,7 +53,6 @@ KOKORO_CONFIG = {
         "dropout": 0.1,
     },
 }
-MISAKI_FILES = ("us_gold.json", "us_silver.json", "gb_gold.json", "gb_silver.json")
 
 
 def build(ctx: BuildContext) -> None:
@@ -98,7 +98,7 @@ def build(ctx: BuildContext) -> None:
             raise ValueError("voices_ja.npz holds no voices")
 
     with ctx.step("copy misaki's English lexicons"):
-        target = ctx.out / "misaki_data"
+        target = ctx.out / MODEL_SUBDIR
         target.mkdir()
-        for name in MISAKI_FILES:
+        for name in LEXICONS:
             shutil.copyfile(dist_file(misaki_pkg, f"misaki/data/{name}"), target / name)

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ...conversion import whisper_generation_config
 from ..context import BuildContext
 from ..packages import dist_file, join_checked, total_size, verify_recorded
 from . import RECIPES
@@ -189,42 +190,3 @@ def _generation_config(
         suppress_tokens=cfg["suppress_ids"],
         language_ids=set(cfg["lang_ids"]),
     )
-
-
-def whisper_generation_config(
-    added: dict[str, int],
-    *,
-    multilingual: bool,
-    bos: int,
-    alignment_heads: list[list[int]],
-    begin_suppress_tokens: list[int],
-    suppress_tokens: list[int],
-    language_ids: set[int],
-) -> dict[str, Any]:
-    """generation_config.json for WhisperPipeline: language/task ids, timestamp tokens, alignment
-    heads, suppression. `added` maps the tokenizer's special tokens to their ids."""
-    eot, sot = added["<|endoftext|>"], added["<|startoftranscript|>"]
-    gc: dict[str, Any] = dict(
-        alignment_heads=alignment_heads,
-        begin_suppress_tokens=begin_suppress_tokens,
-        bos_token_id=bos,
-        decoder_start_token_id=sot,
-        eos_token_id=eot,
-        pad_token_id=eot,
-        is_multilingual=multilingual,
-        max_initial_timestamp_index=50,
-        max_length=448,
-        no_timestamps_token_id=added["<|notimestamps|>"],
-        prev_sot_token_id=added["<|startofprev|>"],
-        return_timestamps=False,
-        suppress_tokens=suppress_tokens,
-    )
-    if multilingual:
-        gc.update(
-            lang_to_id={k: v for k, v in added.items() if v in language_ids},
-            task_to_id={"transcribe": added["<|transcribe|>"], "translate": added["<|translate|>"]},
-            forced_decoder_ids=[[1, None], [2, added["<|transcribe|>"]]],
-        )
-    else:
-        gc.update(forced_decoder_ids=[[1, added["<|notimestamps|>"]]])
-    return gc
