@@ -13,8 +13,12 @@ from fastapi import FastAPI
 
 from ..metrics import Metrics
 from ..pool import EnginePool
+from ..service import Service
+from .errors import install_error_handlers
 from .health import health_router
 from .metrics import metrics_router
+from .settings import RestSettings
+from .v1 import v1_router
 
 # Mounts the UI on the app (called once, after every route is added).
 MountUI = Callable[[FastAPI], None]
@@ -26,12 +30,16 @@ def create_app(
     starting: Callable[[], bool],
     mount: MountUI | None = None,
     title: str = "openvino-ui",
+    settings: RestSettings | None = None,
 ) -> FastAPI:
     """The app for `pool`: /health, /ready (`starting()` is True until the startup preload ends),
-    /metrics, then the UI mounted by `mount` at "/". FastAPI's own /docs pages are off."""
+    /metrics, the OpenAI-compatible /v1 routes, then the UI mounted by `mount` at "/". FastAPI's
+    own /docs pages are off."""
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
+    install_error_handlers(app)
     app.include_router(health_router(pool, starting))
     app.include_router(metrics_router(metrics))
+    app.include_router(v1_router(Service(pool), settings or RestSettings()))
     if mount is not None:
         mount(app)
     return app
