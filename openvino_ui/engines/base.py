@@ -301,18 +301,16 @@ class Engine:
     def _take_turn(self, session: Session) -> None:
         if not self._request_lock.acquire(timeout=self.queue_timeout_s):
             raise ModelBusy(self.name, self.queue_timeout_s)
-        session.holds_turn = True
-        try:
-            self._pick_up_pipeline(session)
-        except BaseException:
-            session.holds_turn = False
-            self._request_lock.release()
-            raise
+        self._begin_turn(session)
 
     def _yield_turn(self, session: Session) -> None:
         session.holds_turn = False  # until the turn comes back (requeue gives it up on timeout)
         if not self._request_lock.requeue(timeout=self.queue_timeout_s):
             raise ModelBusy(self.name, self.queue_timeout_s)
+        self._begin_turn(session)
+
+    def _begin_turn(self, session: Session) -> None:
+        """The turn was just granted: hand the session the pipeline, or give the turn back."""
         session.holds_turn = True
         try:
             self._pick_up_pipeline(session)
