@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .access import ADMIN_KEYS_ENV, API_KEYS_ENV, key_problem, keys_from_env
 from .errors import ConfigError, error_place, error_reason
 from .outputs import DEFAULT_FILE_TTL_S
 
@@ -74,7 +75,65 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="do not serve the MCP server (at /gradio_api/mcp/)",
     )
+    keys = p.add_argument_group("keys and limits of the API")
+    keys.add_argument(
+        "--api-key",
+        action="append",
+        metavar="KEY",
+        help=f"require `Authorization: Bearer KEY` on every /v1 route (repeatable; or {API_KEYS_ENV}, "
+        "comma-separated, which keeps keys out of the process list). /health, /ready and /metrics stay open",
+    )
+    keys.add_argument(
+        "--admin-key",
+        action="append",
+        metavar="KEY",
+        help="require this key to load and unload models, over REST, the Gradio API and the Models tab "
+        f"(repeatable; or {ADMIN_KEYS_ENV}); an admin key is also an API key",
+    )
+    keys.add_argument(
+        "--read-only",
+        action="store_true",
+        help="refuse loading and unloading models everywhere (a public demo)",
+    )
+    keys.add_argument(
+        "--allow-remote-images",
+        action="store_true",
+        help="let /v1/chat/completions download image_url parts that are http(s) URLs "
+        "(off: only data: URLs; the server would fetch whatever a client names)",
+    )
+    keys.add_argument(
+        "--max-body-size",
+        default="64mb",
+        metavar="SIZE",
+        help="largest request body under /v1, JSON or multipart (e.g. 64mb, 1gb; default: %(default)s)",
+    )
     p.set_defaults(func=_serve)
+
+
+def parse_size(text: str, option: str) -> int:
+    """A size such as 64mb, 512kb, 1gb (powers of 1024) or a number of bytes, in bytes."""
+    value = text.strip().lower().removesuffix("b").removesuffix("i")
+    scale = 1
+    if value and value[-1] in "kmg":
+        scale = 1024 ** ("kmg".index(value[-1]) + 1)
+        value = value[:-1]
+    try:
+        size = int(float(value) * scale)
+    except ValueError:
+        raise SystemExit(f"{option} takes a size such as 64mb, 512kb or 1gb; got {text!r}") from None
+    if size < 1:
+        raise SystemExit(f"{option} must be at least one byte; got {text!r}")
+    return size
+
+
+def _keys(given: list[str] | None, env: str, option: str) -> tuple[str, ...]:
+    """The keys given with `option` (repeatable), else those of environment variable `env`."""
+    keys = tuple(given) if given is not None else keys_from_env(env)
+    for key in keys:
+        problem = key_problem(key)
+        if problem:  # never print the key itself
+            raise SystemExit(f"{option} (or {env}): {problem}")
+    return keys
 
 
 def serve_options(args: argparse.Namespace) -> ServeOptions:
@@ -99,6 +158,11 @@ def serve_options(args: argparse.Namespace) -> ServeOptions:
         mcp=not args.no_mcp,
         share=args.share,
         inbrowser=args.inbrowser,
+        api_keys=_keys(args.api_key, API_KEYS_ENV, "--api-key"),
+        admin_keys=_keys(args.admin_key, ADMIN_KEYS_ENV, "--admin-key"),
+        read_only=args.read_only,
+        max_body_bytes=parse_size(args.max_body_size, "--max-body-size"),
+        allow_remote_images=args.allow_remote_images,
     )
 
 

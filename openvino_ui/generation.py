@@ -48,6 +48,7 @@ class GenerationParams:
     presence_penalty: float = 0.0
     seed: int | None = None
     stop: tuple[str, ...] = ()  # stop strings besides the model's own (generation_config.json)
+    json_schema: str | None = None  # constrain the reply to this JSON schema (its JSON text)
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ class EnginePool:
         """Load `name` on `device` (default: its configured device); reload if it is elsewhere."""
         engine = self.get(name)
         if device and (problem := device_syntax_error(device)):
-            raise InvalidInput(f"Bad device: {problem}.")
+            raise InvalidInput(f"Bad device: {problem}.", param="device")
         target = check_device_available(device or engine.spec.device, self.available_devices())
         engine.load(target)
         self._enforce_max_loaded(keep=engine)

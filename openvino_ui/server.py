@@ -18,14 +18,16 @@ import threading
 import time
 import webbrowser
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import uvicorn
 
+from .access import AccessPolicy
 from .metrics import Metrics
 from .outputs import DEFAULT_FILE_TTL_S
 from .pool import EnginePool
 from .rest.app import create_app
+from .rest.settings import DEFAULT_MAX_BODY_BYTES, RestSettings
 from .ui import build_app
 from .ui.mount import close_ui, mount_ui, open_share_link, ui_started
 
@@ -51,6 +53,15 @@ class ServeOptions:
     mcp: bool = True
     share: bool = False
     inbrowser: bool = False
+    # keys and roles (openvino_ui.access); never in a repr or a log line
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
+    admin_keys: tuple[str, ...] = field(default=(), repr=False)
+    read_only: bool = False
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # every /v1 request body
+    allow_remote_images: bool = False  # image_url parts may be http(s) URLs the server downloads
+
+    def access(self) -> AccessPolicy:
+        return AccessPolicy.of(self.api_keys, self.admin_keys, self.read_only)
 
 
 class Server:
@@ -64,7 +75,8 @@ class Server:
         self._started = threading.Event()
         self._thread: threading.Thread | None = None
         self.mcp = options.mcp and options.auth is None
-        self.demo = build_app(pool, title=options.title, file_ttl_s=options.file_ttl_s)
+        self.access = options.access()
+        self.demo = build_app(pool, title=options.title, file_ttl_s=options.file_ttl_s, access=self.access)
         self.metrics = Metrics(pool)
         try:
             self._assemble()
@@ -89,8 +101,18 @@ class Server:
             max_file_size=options.max_file_size,
             mcp=self.mcp,
         )
+        settings = RestSettings(
+            max_body_bytes=options.max_body_bytes,
+            allow_remote_images=options.allow_remote_images,
+            access=self.access,
+        )
         self.app = create_app(
-            self.pool, self.metrics, starting=self.starting, mount=mount, title=options.title
+            self.pool,
+            self.metrics,
+            starting=self.starting,
+            mount=mount,
+            title=options.title,
+            settings=settings,
         )
         config = uvicorn.Config(
             self.app,
@@ -161,6 +183,7 @@ class Server:
     def _on_started(self) -> None:
         ui_started(self.demo, self.url)
         log.info("serving on %s (health: /health, readiness: /ready, metrics: /metrics)", self.url)
+        log.info("OpenAI-compatible API: %sv1 (%s)", self.url, _access_summary(self.access))
         if self.mcp:
             log.info("MCP server (streamable HTTP): %sgradio_api/mcp/", self.url)
         threading.Thread(target=self._preload, name="preload", daemon=True).start()
@@ -191,6 +214,18 @@ class Server:
             log.info("public URL: %s", open_share_link(self.demo, self.host, self.options.port))
         except Exception as exc:
             log.warning("could not create a share link (%s): %s", type(exc).__name__, exc)
+
+
+def _access_summary(access: AccessPolicy) -> str:
+    """What the keys guard, for the log: counts and switches, never a key."""
+    api = f"{len(access.api_keys)} API key(s) required" if access.api_key_required else "no API key needed"
+    if access.read_only:
+        manage = "read-only: models cannot be loaded or unloaded"
+    elif access.admin_key_required:
+        manage = f"managing models needs one of {len(access.admin_keys)} admin key(s)"
+    else:
+        manage = "no admin key: whoever may use the API or the UI may load and unload models"
+    return f"{api}; {manage}"
 
 
 def _quiet_mcp_log() -> None:

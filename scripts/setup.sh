@@ -20,7 +20,7 @@ done
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 apt_packages=(espeak-ng)          # text-to-speech phonemes for words outside Kokoro's lexicon
-[ "$want_test" = 1 ] && apt_packages+=(chromium)
+[ "$want_test" = 1 ] && apt_packages+=(chromium curl)  # curl: the README examples the tests run
 
 missing=()
 for pkg in "${apt_packages[@]}"; do

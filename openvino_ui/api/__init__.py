@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import gradio as gr
 from gradio.context import get_blocks_context
 
+from ..access import AccessPolicy
 from ..pool import EnginePool
 from ..service import Service
 from .asr import ASRAPI
@@ -29,6 +30,7 @@ class API:
     """Every endpoint object, built once per app around one service."""
 
     service: Service
+    access: AccessPolicy  # who may load and unload models (the Models tab asks it too)
     chat: ChatAPI
     models: ModelsAPI
     asr: ASRAPI
@@ -38,12 +40,14 @@ class API:
     rerank: RerankAPI
 
 
-def build_api(pool: EnginePool | Service) -> API:
+def build_api(pool: EnginePool | Service, access: AccessPolicy | None = None) -> API:
     service = pool if isinstance(pool, Service) else Service(pool)
+    access = access or AccessPolicy()
     return API(
         service=service,
+        access=access,
         chat=ChatAPI(service),
-        models=ModelsAPI(service),
+        models=ModelsAPI(service, access),
         asr=ASRAPI(service),
         tts=TTSAPI(service),
         vision=VisionAPI(service),

@@ -1,13 +1,17 @@
 """Endpoints that manage the models: list models and devices, load and unload, statistics (Gradio
-adapters over the service's model operations)."""
+adapters over the service's model operations). Loading and unloading follow the server's access
+policy (openvino_ui.access): with --admin-key they take the admin key, under --read-only they are
+refused."""
 
+from ..access import AccessPolicy
 from ..service import Service
 from .errors import user_errors
 
 
 class ModelsAPI:
-    def __init__(self, service: Service):
+    def __init__(self, service: Service, access: AccessPolicy | None = None):
         self.service = service
+        self.access = access or AccessPolicy()
 
     @user_errors
     def models(self) -> list[dict]:
@@ -31,28 +35,34 @@ class ModelsAPI:
         return [d.as_dict() for d in self.service.devices()]
 
     @user_errors
-    def load_model(self, name: str, device: str = "") -> dict:
+    def load_model(self, name: str, device: str = "", admin_key: str = "") -> dict:
         """Load a model (or move it to another device). Waits until it is ready.
 
         Args:
             name: a model name from `/models`.
             device: e.g. "CPU", "GPU", "NPU", "AUTO"; empty means the device set in models.yaml.
+            admin_key: one of the server's admin keys when it was started with --admin-key; empty
+                otherwise. A server started with --read-only refuses this endpoint.
 
         Returns:
             The model's entry as in `/models`, with status "ready".
         """
+        self.access.check_management(admin_key or None)
         return self.service.load(name, device).as_dict()
 
     @user_errors
-    def unload_model(self, name: str) -> dict:
+    def unload_model(self, name: str, admin_key: str = "") -> dict:
         """Unload a model and free its memory (a request in flight finishes first).
 
         Args:
             name: a model name from `/models`.
+            admin_key: one of the server's admin keys when it was started with --admin-key; empty
+                otherwise. A server started with --read-only refuses this endpoint.
 
         Returns:
             The model's entry as in `/models`, with status "unloaded".
         """
+        self.access.check_management(admin_key or None)
         return self.service.unload(name).as_dict()
 
     @user_errors

@@ -34,6 +34,9 @@ TASKS: tuple[str, ...] = ("transcribe", "translate")
 AUTO = ("", "auto")
 
 TimedText = tuple[float, float, str]  # (start_s, end_s, text)
+# Whisper conditions on at most half its 448-token context: like openai-whisper, only the last 223
+# tokens of an initial prompt are kept (a longer one makes WhisperPipeline return nothing).
+MAX_PROMPT_TOKENS = 223
 
 
 @dataclass(frozen=True)
@@ -107,32 +110,38 @@ class ASREngine(Engine):
         """Validate language/task/timestamps for this model; return the language code (None: auto)."""
         info = self.info_of_model()
         if task not in TASKS:
-            raise InvalidInput(f"task must be 'transcribe' or 'translate'; got {task!r}.")
+            raise InvalidInput(f"task must be 'transcribe' or 'translate'; got {task!r}.", param="task")
         if timestamps not in TIMESTAMPS:
-            raise InvalidInput(f"timestamps must be one of none, segment, word; got {timestamps!r}.")
+            raise InvalidInput(
+                f"timestamps must be one of none, segment, word; got {timestamps!r}.", param="timestamps"
+            )
         if timestamps == "word" and (not info.has_alignment_heads or self.word_timestamps_available is False):
             raise InvalidInput(
                 f"Model {self.name!r} cannot give word timestamps (its generation_config.json has no "
-                "alignment_heads, or its export does not expose cross-attention). Use timestamps='segment'."
+                "alignment_heads, or its export does not expose cross-attention). Use timestamps='segment'.",
+                param="timestamps",
             )
         code = None if (language or "").strip().lower() in AUTO else whisper_code(language or "")
         if not info.multilingual:
             if task == "translate":
                 raise InvalidInput(
                     f"Model {self.name!r} is English-only: it cannot translate. Use task='transcribe' "
-                    "or choose a multilingual Whisper model."
+                    "or choose a multilingual Whisper model.",
+                    param="model",
                 )
             if code not in (None, "en"):
                 raise InvalidInput(
                     f"Model {self.name!r} is English-only: it cannot take language={language!r}. Leave the "
-                    "language on 'auto' or choose a multilingual Whisper model."
+                    "language on 'auto' or choose a multilingual Whisper model.",
+                    param="language",
                 )
             return None
         if code is not None and code not in info.languages:
             known = ", ".join(info.languages[:12])
             raise InvalidInput(
                 f"Unknown language {language!r} for model {self.name!r}; use 'auto' or a code such as "
-                f"{known}, ..."
+                f"{known}, ...",
+                param="language",
             )
         return code
 
@@ -143,10 +152,14 @@ class ASREngine(Engine):
         task: str = "transcribe",
         timestamps: Timestamps = "none",
         max_new_tokens: int | None = None,
+        initial_prompt: str | None = None,
+        temperature: float = 0.0,
     ) -> Transcript:
         """Recognize speech in `samples` (mono float32 at 16 kHz, any length: WhisperPipeline works in
         30 s windows). `language` is a code ("fr"), a name ("French") or None/"auto" to detect it;
-        `task` "translate" gives English text; `max_new_tokens` bounds tokens per 30 s window."""
+        `task` "translate" gives English text; `max_new_tokens` bounds tokens per 30 s window;
+        `initial_prompt` is text the model continues from (spellings, names, style; its last
+        MAX_PROMPT_TOKENS tokens count); `temperature` above 0 samples instead of decoding greedily."""
         code = self.check_request(language, task, timestamps)
         samples = np.ascontiguousarray(samples, dtype=np.float32).ravel()
         if samples.size == 0:
@@ -161,11 +174,15 @@ class ASREngine(Engine):
             kwargs["language"] = f"<|{code}|>"
         if self.info_of_model().multilingual:
             kwargs["task"] = task
+        if temperature > 0:
+            kwargs.update(do_sample=True, temperature=float(temperature))
         with self.serving() as session:
             pipe, device = session.pipeline, session.device
             if not self.word_timestamps_available:  # known now that the model is loaded
                 self.check_request(language, task, timestamps)
                 kwargs.pop("word_timestamps")  # a plain pipeline rejects the key even when False
+            if initial_prompt and initial_prompt.strip():
+                kwargs["initial_prompt"] = _last_tokens(pipe, initial_prompt.strip(), MAX_PROMPT_TOKENS)
             started = time.perf_counter()
             result = pipe.generate(samples, **kwargs)
             elapsed = time.perf_counter() - started
@@ -181,6 +198,13 @@ class ASREngine(Engine):
             rtf=elapsed / duration if duration else 0.0,
             device=device,
         )
+
+
+def _last_tokens(pipe: Any, text: str, limit: int) -> str:
+    """`text`, or its last `limit` tokens (by the model's tokenizer) when it has more."""
+    tokenizer = pipe.get_tokenizer()
+    ids = tokenizer.encode(text, add_special_tokens=False).input_ids.data[0]
+    return text if len(ids) <= limit else tokenizer.decode([int(i) for i in ids[-limit:]])
 
 
 def _detected_language(result: Any) -> str | None:

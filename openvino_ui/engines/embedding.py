@@ -8,6 +8,7 @@ Pooling and normalisation come from the model folder's sentence-transformers fil
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -33,6 +34,11 @@ class EmbeddingEngine(Engine):
     task = "embedding"
     spec: EmbeddingSpec
     pooling: PoolingChoice | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._tokenizer: og.Tokenizer | None = None  # for count_tokens, independent of the pipeline
+        self._tokenizer_lock = threading.Lock()
 
     def _build(self, device: str) -> Any:
         spec = self.spec
@@ -74,6 +80,24 @@ class EmbeddingEngine(Engine):
             seconds = time.perf_counter() - started
         vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), -1)
         return Embeddings(vectors=vectors, dim=int(vectors.shape[1]), seconds=seconds)
+
+    def count_tokens(self, texts: Sequence[str], kind: Literal["document", "query"] = "document") -> int:
+        """How many tokens the model reads for `texts` as embed() gives them to it: each with the
+        kind's instruction in front, special tokens included, truncated to max_length. Uses the
+        model's own tokenizer (on the CPU, built on first use); needs no loaded model."""
+        instruction = self.spec.query_instruction if kind == "query" else self.spec.document_instruction
+        prompts = [f"{instruction or ''}{text}" for text in texts]
+        if not prompts:
+            return 0
+        encoded = self._text_tokenizer().encode(prompts, max_length=self.spec.max_length, truncation=True)
+        return int(np.asarray(encoded.attention_mask.data).sum())
+
+    def _text_tokenizer(self) -> og.Tokenizer:
+        # og.Tokenizer is safe to call from several threads (a pool of infer requests inside)
+        with self._tokenizer_lock:
+            if self._tokenizer is None:
+                self._tokenizer = og.Tokenizer(str(self.spec.path))
+            return self._tokenizer
 
     @staticmethod
     def _embed_queries(session: Session, texts: Sequence[str]) -> list[Any]:

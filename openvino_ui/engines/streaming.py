@@ -8,6 +8,7 @@ pipeline lock is released at once.
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,10 +16,14 @@ from typing import Any
 
 import openvino_genai as og
 
+from ..errors import InvalidInput, clip
 from ..generation import Delta, Finished, FinishReason, GenerationParams
 from ..stats import GenerationMetrics
 
 _DONE = object()
+# openvino-genai's grammar compiler refusing a JSON schema: "...json_schema_converter.cc:881: Check
+# failed: (...) is false: Type should be a string" or "...json_schema_converter.cc:898: Unsupported ..."
+_SCHEMA_REFUSED = re.compile(r"json_schema_converter\.cc:\d+:\s*(?:Check failed: .*? is false:)?(.*)", re.S)
 
 
 def generation_config(
@@ -48,6 +53,8 @@ def generation_config(
     cfg.presence_penalty = params.presence_penalty
     if params.stop:
         cfg.stop_strings = set(cfg.stop_strings) | set(params.stop)
+    if params.json_schema is not None:
+        cfg.structured_output_config = og.StructuredOutputConfig(json_schema=params.json_schema)
     return cfg
 
 
@@ -91,9 +98,12 @@ def stream_generate(
         finally:
             chunks.put(_DONE)
 
-    worker = threading.Thread(target=work, name="ov-generate", daemon=True)
     pieces: list[str] = []
     started = time.perf_counter()
+    if cancel is not None and cancel.is_set():  # cancelled while it waited for its turn: no work
+        yield Finished(text="", metrics=_fallback_metrics(pieces, started), device=device, stopped=True)
+        return
+    worker = threading.Thread(target=work, name="ov-generate", daemon=True)
     worker.start()
     try:
         while True:
@@ -106,7 +116,7 @@ def stream_generate(
         stop.set()  # the consumer is gone or done: end generation at the next token
         worker.join()
     if "error" in outcome:
-        raise outcome["error"]
+        raise schema_error(outcome["error"]) or outcome["error"]
     result = outcome.get("result")
     metrics = metrics_of(result) if result is not None else _fallback_metrics(pieces, started)
     if sink is not None:
@@ -115,6 +125,18 @@ def stream_generate(
     reason = finish_reason_of(result)
     yield Finished(
         text="".join(pieces), metrics=metrics, device=device, stopped=stopped, finish_reason=reason
+    )
+
+
+def schema_error(exc: BaseException) -> InvalidInput | None:
+    """The request's JSON schema as the cause of `exc`, if openvino-genai's grammar compiler
+    (xgrammar) refused it; the reason is kept short (it may quote a piece of the schema)."""
+    found = _SCHEMA_REFUSED.search(str(exc)) if isinstance(exc, RuntimeError) else None
+    if found is None:
+        return None
+    reason = found.group(1).strip().splitlines()[0] if found.group(1).strip() else "not supported"
+    return InvalidInput(
+        f"The JSON schema cannot constrain generation: {clip(reason, 120)}.", param="json_schema"
     )
 
 

@@ -151,28 +151,33 @@ class TTSEngine(Engine):
     ) -> tuple[str, str]:
         """Validate a request; return (voice, language) with defaults applied."""
         if not (text or "").strip():
-            raise InvalidInput("The text is empty; type something to speak.")
+            raise InvalidInput("The text is empty; type something to speak.", param="text")
         voices = self.voices()
         voice = voice or self.default_voice()
         if voice is None or voice not in voices:
             raise InvalidInput(
                 f"Unknown voice {voice!r} for model {self.name!r}; choose one of: "
-                f"{', '.join(voices) or 'none'}."
+                f"{', '.join(voices) or 'none'}.",
+                param="voice",
             )
         languages = self.languages()
         language = (language or self.default_language()).strip().lower()
         if language not in languages:
             raise InvalidInput(
                 f"Language {language!r} is not supported by model {self.name!r} ({self.backend}); choose one "
-                f"of: {', '.join(languages)}."
+                f"of: {', '.join(languages)}.",
+                param="language",
             )
         if self.backend == "kokoro":
             if not SPEED_RANGE[0] <= speed <= SPEED_RANGE[1]:
                 raise InvalidInput(
-                    f"speed must be between {SPEED_RANGE[0]} and {SPEED_RANGE[1]}; got {speed:g}."
+                    f"speed must be between {SPEED_RANGE[0]} and {SPEED_RANGE[1]}; got {speed:g}.",
+                    param="speed",
                 )
         elif abs(speed - 1.0) > 1e-6:
-            raise InvalidInput(f"Model {self.name!r} (SpeechT5) speaks at one speed only; use speed=1.")
+            raise InvalidInput(
+                f"Model {self.name!r} (SpeechT5) speaks at one speed only; use speed=1.", param="speed"
+            )
         return voice, language
 
     def _embedding(self, pipe: Any, voice: str) -> ov.Tensor | None:

@@ -30,6 +30,7 @@ from .requests import (
     RerankRequest,
     SpeakRequest,
     TranscribeRequest,
+    VisionChatRequest,
     chat_messages,
 )
 from .results import ASROptions, EmbedResult, ModelStats, RerankResult, TTSOptions
@@ -63,6 +64,7 @@ __all__ = [
     "SpeakRequest",
     "TTSOptions",
     "TranscribeRequest",
+    "VisionChatRequest",
     "chat_messages",
     "generation_params",
 ]

@@ -28,6 +28,7 @@ from .validation import (
     number,
     option,
     require_text,
+    string,
     text_list,
 )
 
@@ -35,6 +36,8 @@ Role = Literal["system", "user", "assistant"]
 ROLES: tuple[str, ...] = ("user", "assistant", "system")
 IMAGE_ROLES: tuple[str, ...] = ("user", "assistant")
 ImageInput = ImageSource  # a path, encoded bytes, a PIL image or pixels (openvino_ui.images)
+# A transcription prompt longer than this is a mistake (Whisper reads only its last 223 tokens).
+MAX_PROMPT_CHARS = 4000
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,6 +182,21 @@ class DescribeRequest(_Conversation):
         return value
 
 
+class VisionChatRequest(DescribeRequest):
+    """A DescribeRequest whose messages may hold system messages too (as OpenAI's chat completions
+    send them): they go to the model's chat template; empty ones are dropped."""
+
+    roles: ClassVar[tuple[str, ...]] = ROLES
+
+    def prompt_turns(self, spec: AnySpec) -> list[dict[str, str]]:
+        turns = super().prompt_turns(spec)
+        return [
+            {"role": "system", "content": t["content"].strip()} if t["role"] == "system" else t
+            for t in turns
+            if t["role"] != "system" or t["content"].strip()
+        ]
+
+
 class CompletionRequest(ModelRequest):
     """Continue a raw prompt with an `llm` model: no chat template, the text as it is."""
 
@@ -235,6 +253,20 @@ class TranscribeRequest(ModelRequest):
     language: str | None = None  # None or "auto": detect it
     task: Literal["transcribe", "translate"] = "transcribe"
     timestamps: Literal["none", "segment", "word"] = "none"
+    prompt: str | None = None  # Whisper's initial prompt: text the transcript continues from
+    temperature: float = 0.0  # 0: greedy decoding; up to 1: sampled
+
+    @field_validator("prompt", mode="before")
+    @classmethod
+    def _prompt(cls, value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        return string(value, "prompt", max_chars=MAX_PROMPT_CHARS)
+
+    @field_validator("temperature", mode="before")
+    @classmethod
+    def _temperature(cls, value: Any) -> float:
+        return number(value, "temperature", 0.0, 1.0)
 
     @field_validator("audio", mode="before")
     @classmethod

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, cast
 
 from ..config import RerankSpec
 from .core import ServiceBase
 from .requests import EmbedRequest, RerankRequest
 from .results import EmbedResult, RerankResult
+
+if TYPE_CHECKING:  # the engine module imports openvino_genai: only its type is needed here
+    from ..engines.embedding import EmbeddingEngine
 
 
 class RetrievalService(ServiceBase):
@@ -23,6 +27,14 @@ class RetrievalService(ServiceBase):
         return EmbedResult(
             model=name, vectors=result.vectors, dim=result.dim, seconds=result.seconds, device=engine.device
         )
+
+    def count_tokens(self, request: EmbedRequest) -> int:
+        """How many tokens the model reads for `request.texts` (with its instruction, special tokens,
+        truncated to its max_length), by the model's own tokenizer; loads no model. For usage
+        reports (the REST API's `usage.prompt_tokens`)."""
+        name, _ = self.resolve(request)
+        engine = cast("EmbeddingEngine", self.pool.get(name, "embedding"))
+        return engine.count_tokens(list(request.texts), kind=request.kind)
 
     def rerank(self, request: RerankRequest) -> RerankResult:
         """The `top_n` documents most relevant to the query (None: the model's top_n), best first.

@@ -10,6 +10,7 @@ turns into openvino_genai's GenerationConfig: each value walks through named, ty
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import ValidationInfo, field_validator
@@ -33,6 +34,7 @@ from .validation import Range, check_unicode
 
 T = TypeVar("T")
 
+MAX_SCHEMA_CHARS = 100_000  # a JSON schema for structured output; real ones are a few kB
 RANDOM_SEED = -1  # the UI's "random" seed, accepted from API clients too: same as None
 _DEFAULT = ", or None for the model's default"
 _ALSO = {"seed": ", or -1 or None for no fixed seed"}
@@ -58,8 +60,13 @@ class SamplingOptions(Request):
     frequency_penalty, presence_penalty: -2 to 2 (OpenAI's meaning); 0 disables them.
     seed: random seed for reproducible sampling (-1 or None: none).
     stop: up to 4 strings that end the reply (besides the model's own stop strings); not included.
-    logprobs: per-token log probabilities; not available yet (openvino-genai's LLMPipeline streams
-        text only), so True is refused with a clear message rather than silently ignored.
+    json_schema: a JSON schema (its JSON text) the reply must follow: generation is constrained
+        to it (openvino-genai's StructuredOutputConfig), so the reply parses and validates, unless
+        max_new_tokens cuts it short (finish_reason "length"). None: free text.
+    logprobs: per-token log probabilities; not available yet, so True is refused with a clear
+        message rather than silently ignored. openvino-genai's LLMPipeline reports one summed log
+        probability per reply (DecodedResults.scores), not one per token; per-token values come only
+        from ContinuousBatchingPipeline's GenerationHandle (GenerationOutput.generated_log_probs).
     """
 
     noun: ClassVar[str] = "sampling parameter"
@@ -73,6 +80,7 @@ class SamplingOptions(Request):
     presence_penalty: Penalty | None = None
     seed: Seed | None = None
     stop: tuple[str, ...] = ()
+    json_schema: str | None = None
     logprobs: bool = False
 
     @field_validator(*NUMERIC, mode="before")
@@ -104,6 +112,24 @@ class SamplingOptions(Request):
             check_unicode(item, f"stop[{i}]")
         return tuple(items)
 
+    @field_validator("json_schema", mode="before")
+    @classmethod
+    def _json_schema(cls, value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not _is_json_object(value):
+            raise InvalidInput(
+                f"json_schema must be the JSON text of a schema object; got {describe(value)}.",
+                param="json_schema",
+            )
+        if len(value) > MAX_SCHEMA_CHARS:
+            raise InvalidInput(
+                f"json_schema has {len(value)} characters; the limit is {MAX_SCHEMA_CHARS}.",
+                param="json_schema",
+            )
+        check_unicode(value, "json_schema")
+        return value
+
     @field_validator("logprobs", mode="before")
     @classmethod
     def _logprobs(cls, value: Any) -> bool:
@@ -111,8 +137,8 @@ class SamplingOptions(Request):
             return False
         if value is True:
             raise InvalidInput(
-                "logprobs are not available yet: this server's text generation reports the text only. "
-                "Leave logprobs off.",
+                "logprobs are not available yet: this server's text generation reports the text and "
+                "one score per reply, not a log probability per token. Leave logprobs off.",
                 param="logprobs",
             )
         raise InvalidInput(f"logprobs must be true or false; got {describe(value)}.", param="logprobs")
@@ -145,6 +171,7 @@ def generation_params(spec: GenerativeSpec, options: SamplingOptions) -> Generat
         presence_penalty=_pick(options.presence_penalty, d.presence_penalty),
         seed=options.seed if options.seed is not None else d.seed,
         stop=options.stop,
+        json_schema=options.json_schema,
     )
 
 
@@ -155,3 +182,10 @@ def default_max_new_tokens(spec: GenerativeSpec) -> int:
 
 def _pick(asked: T | None, default: T) -> T:
     return default if asked is None else asked
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..audio import prepare_samples, read_audio_file
 from ..config import ASRSpec
+from ..errors import InvalidInput
 from .core import ServiceBase
 from .requests import AudioInput, Recording, SpeakRequest, TranscribeRequest
 from .results import ASROptions, TTSOptions
@@ -31,15 +32,26 @@ class SpeechService(ServiceBase):
 
         language None or "auto" detects it (the Transcript says which); task "translate" gives
         English text (multilingual models only); timestamps "segment" or "word" fill the segments
-        (and words). Refused before loading: an option the model cannot do, audio it cannot take.
+        (and words); prompt is Whisper's initial prompt (names, spellings, style); temperature 0
+        decodes greedily, above 0 samples. Refused before loading: an option the model cannot do,
+        audio it cannot take.
         """
         name, spec = self.resolve(request)
         assert isinstance(spec, ASRSpec)
         engine = self._asr(name)
         engine.check_request(request.language, request.task, request.timestamps)
-        samples = read_audio(request.audio, spec.max_audio_s)
+        try:
+            samples = read_audio(request.audio, spec.max_audio_s)
+        except InvalidInput as exc:  # whatever is wrong with the audio, the audio is at fault
+            exc.param = exc.param or "audio"
+            raise
         return self._asr(name, ready=True).transcribe(
-            samples, language=request.language, task=request.task, timestamps=request.timestamps
+            samples,
+            language=request.language,
+            task=request.task,
+            timestamps=request.timestamps,
+            initial_prompt=request.prompt,
+            temperature=request.temperature,
         )
 
     def asr_options(self, model: str | None = None) -> ASROptions:
@@ -87,7 +99,7 @@ def read_audio(audio: AudioInput, max_seconds: float | None) -> np.ndarray:
         return prepare_samples(audio.samples, audio.rate, max_seconds)
     if isinstance(audio, bytes):
         with tempfile.TemporaryDirectory(prefix="openvino-ui-audio-") as folder:
-            path = Path(folder) / "audio"
+            path = Path(folder) / "upload"  # messages name it: "'upload' is not an audio file ..."
             path.write_bytes(audio)
             return read_audio_file(path, max_seconds)
     return read_audio_file(audio, max_seconds)

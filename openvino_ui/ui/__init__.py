@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import gradio as gr
 
+from ..access import AccessPolicy
 from ..api import API, build_api, register_endpoints
 from ..outputs import DEFAULT_FILE_TTL_S, OutputSweeper, sweep_interval
 from ..pool import EnginePool
@@ -35,15 +36,19 @@ CSS = """
 
 
 def build_app(
-    pool: EnginePool, title: str = "openvino-ui", file_ttl_s: float = DEFAULT_FILE_TTL_S
+    pool: EnginePool,
+    title: str = "openvino-ui",
+    file_ttl_s: float = DEFAULT_FILE_TTL_S,
+    access: AccessPolicy | None = None,
 ) -> gr.Blocks:
     """Build the whole UI around `pool`; nothing is loaded until a model is used or Load is pressed.
 
     Uploads and the files Gradio serves are deleted `file_ttl_s` seconds after they were made
     (Gradio's delete_cache, which also empties them when the server stops), and so are the app's own
     outputs (openvino_ui.outputs; the sweeper thread is `demo.openvino_ui_sweeper`). 0 keeps them.
+    `access` says who may load and unload models (admin key, read-only); None: everyone.
     """
-    api = build_api(pool)
+    api = build_api(pool, access)
     delete_cache = None
     if file_ttl_s > 0:
         delete_cache = (int(max(1, sweep_interval(file_ttl_s))), max(1, round(file_ttl_s)))

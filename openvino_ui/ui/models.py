@@ -1,9 +1,15 @@
-"""The Models tab: every configured model with its status and statistics; load, unload, devices."""
+"""The Models tab: every configured model with its status and statistics; load, unload, devices.
+
+Loading and unloading follow the server's access policy (openvino_ui.access), as the API does: with
+--admin-key the tab asks for the key in a password box (it stays in the page: sent with each Load
+or Unload, never stored), and under --read-only the buttons are off, with a line saying why.
+"""
 
 from typing import Any
 
 import gradio as gr
 
+from ..access import KeyRequired, NotAllowed
 from ..api import API
 from ..api.errors import as_gradio_error
 from ..devices import device_choices
@@ -62,7 +68,7 @@ def devices_markdown(api: API) -> str:
 
 
 def build_models_tab(api: API) -> TabEvents:
-    service = api.service
+    service, access = api.service, api.access
     names = service.model_names()
     try:
         available = [d.name for d in service.devices()]
@@ -77,6 +83,7 @@ def build_models_tab(api: API) -> TabEvents:
         elem_id="models-table",
         label="Models",
     )
+    gr.Markdown(access.management_note(), elem_id="models-access", visible=bool(access.management_note()))
     with gr.Row():
         name = gr.Dropdown(names, value=names[0] if names else None, label="Model", elem_id="models-name")
         device = gr.Dropdown(
@@ -85,12 +92,33 @@ def build_models_tab(api: API) -> TabEvents:
             label="Device",
             elem_id="models-device",
         )
-        load = gr.Button("Load", variant="primary", elem_id="models-load")
-        unload = gr.Button("Unload", elem_id="models-unload")
+        key = gr.Textbox(
+            label="Admin key",
+            type="password",
+            placeholder="required",
+            visible=access.admin_key_required,
+            elem_id="models-admin-key",
+        )
+        load = gr.Button("Load", variant="primary", interactive=access.can_manage, elem_id="models-load")
+        unload = gr.Button("Unload", interactive=access.can_manage, elem_id="models-unload")
         refresh = gr.Button("Refresh", elem_id="models-refresh")
     status = gr.Markdown("", elem_id="models-status")
 
-    def do_load(model: str, target: str) -> tuple[list[list[Any]], str]:
+    def refused(key_value: str, action: str) -> str | None:
+        """Why the holder of `key_value` may not load or unload (also shown as a warning); None: may."""
+        try:
+            access.check_management(key_value or None)
+        except (KeyRequired, NotAllowed) as exc:
+            gr.Warning(str(exc), title=exc.title)
+            if isinstance(exc, KeyRequired) and not key_value:
+                return f"Enter the admin key to {action} models."
+            return f"Not allowed: {exc}"
+        return None
+
+    def do_load(model: str, target: str, key_value: str) -> tuple[list[list[Any]], str]:
+        refusal = refused(key_value, "load")
+        if refusal:
+            return models_table(api), refusal
         try:
             info = service.load(model, target or None)
         except Exception as exc:
@@ -99,15 +127,18 @@ def build_models_tab(api: API) -> TabEvents:
         seconds = info.load_time_s or 0.0
         return models_table(api), f"**{info.name}** is ready on {info.device} ({seconds:.2f} s)."
 
-    def do_unload(model: str) -> tuple[list[list[Any]], str]:
+    def do_unload(model: str, key_value: str) -> tuple[list[list[Any]], str]:
+        refusal = refused(key_value, "unload")
+        if refusal:
+            return models_table(api), refusal
         try:
             info = service.unload(model)
         except Exception as exc:
             raise as_gradio_error(exc) from exc
         return models_table(api), f"**{info.name}** unloaded."
 
-    load.click(do_load, [name, device], [table, status], concurrency_limit=None, **GLUE)
-    unload.click(do_unload, [name], [table, status], concurrency_limit=None, **GLUE)
+    load.click(do_load, [name, device, key], [table, status], concurrency_limit=None, **GLUE)
+    unload.click(do_unload, [name, key], [table, status], concurrency_limit=None, **GLUE)
 
     def current() -> list[list[Any]]:
         return models_table(api)

@@ -255,9 +255,9 @@ def surrogate_cases(files_uploaded: dict[str, Any]) -> list[tuple[str, list[Any]
         ("embed", [["fine"], "tiny-embed", bad], "kind"),
         ("rerank", [bad, ["a", "b"], "tiny-rerank", 1], "query"),
         ("rerank", ["q", ["a", bad], "tiny-rerank", 1], "documents[1]"),
-        ("load_model", [bad, "CPU"], "name"),
-        ("load_model", ["tiny-chat", bad], "device"),
-        ("unload_model", [bad], "name"),
+        ("load_model", [bad, "CPU", ""], "name"),
+        ("load_model", ["tiny-chat", bad, ""], "device"),
+        ("unload_model", [bad, ""], "name"),
         ("stats", [bad], "name"),
     ]
 

@@ -125,6 +125,9 @@ def test_serve_options_from_the_command_line():
     options = serve_options(args)
     assert options.auth == ("ada", "pa:ss") and options.mcp is False and options.file_ttl_s == 60
     assert serve_options(build_parser().parse_args(["serve"])).mcp is True
+    assert serve_options(build_parser().parse_args(["serve"])).allow_remote_images is False
+    remote = build_parser().parse_args(["serve", "--allow-remote-images"])
+    assert serve_options(remote).allow_remote_images is True
     with pytest.raises(SystemExit, match="USER:PASSWORD"):
         serve_options(build_parser().parse_args(["serve", "--auth", "ada"]))
 

@@ -7,11 +7,27 @@ from fastapi import APIRouter
 
 from ...service import Service
 from ..settings import RestSettings
+from .admin import router as admin_router
+from .audio import router as audio_router
+from .chat import router as chat_router
+from .completions import router as completions_router
+from .embeddings import router as embeddings_router
+from .models import router as models_router
+from .rerank import router as rerank_router
 
 
 def v1_router(service: Service, settings: RestSettings) -> APIRouter:
     """Every /v1 route (the areas' routers, in order)."""
     router = APIRouter(prefix="/v1")
-    for area in ():  # each area module adds itself here: (module.router, ...)
+    areas = (  # each area module adds itself here: module.router,
+        models_router,
+        chat_router,
+        completions_router,
+        embeddings_router,
+        rerank_router,
+        audio_router,
+        admin_router,
+    )
+    for area in areas:
         router.include_router(area(service, settings))
     return router
