@@ -51,3 +51,13 @@ def test_quick_leaves_the_settings_sweep_and_the_int4_sweep_to_full():
     quick = [c.name for c in load_cases(("chat",), full=False)]
     full = [c.name for c in load_cases(("chat",), full=True)]
     assert sum("int4" in n for n in quick) == 1 < sum("int4" in n for n in full)
+
+
+def test_serving_lists_the_rest_cases_against_their_targets():
+    from openvino_ui.bench.cases import load_cases
+
+    cases = {c.name: c for c in load_cases(("serving",), full=False)}
+    assert {"serving-stream", "serving-call", "rest-call", "rest-stream"} <= set(cases)
+    targets = {m.name: m.target for m in cases["rest-call"].metrics}
+    assert targets["over_echo_ms"] == 1.0  # REST - echo against the 5 ms budget
+    assert cases["rest-stream"].metrics[0].target == 0.95
