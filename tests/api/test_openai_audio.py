@@ -26,18 +26,6 @@ SPEECH = ASSETS / "speech-en.wav"
 SPEECH_SECONDS = sf.info(str(SPEECH)).duration
 
 
-@pytest.fixture(scope="module")
-def sdk(app_url):
-    with openai.OpenAI(base_url=app_url + "v1", api_key="any", max_retries=0) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def http(app_url):
-    with httpx.Client(base_url=app_url + "v1/", timeout=120) as client:
-        yield client
-
-
 def assert_error(response: httpx.Response, status: int, param: str | None, *words: str) -> dict:
     assert response.status_code == status, response.text
     error = response.json()["error"]

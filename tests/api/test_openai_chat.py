@@ -30,18 +30,6 @@ RAW_FRANCE = f"<|im_start|>user\n{FRANCE}<|im_end|>\n<|im_start|>assistant\n"
 MARKER = "zq7MARKERx41"
 
 
-@pytest.fixture(scope="module")
-def sdk(app_url):
-    with openai.OpenAI(base_url=app_url + "v1", api_key="any", max_retries=0) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def http(app_url):
-    with httpx.Client(base_url=app_url + "v1/", timeout=120) as client:
-        yield client
-
-
 def ask(text: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": text}]
 

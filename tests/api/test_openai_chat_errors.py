@@ -127,18 +127,6 @@ BAD: list[tuple[str, str, dict, int, str | None, str]] = [
 # fmt: on
 
 
-@pytest.fixture(scope="module")
-def sdk(app_url):
-    with openai.OpenAI(base_url=app_url + "v1", api_key="any", max_retries=0) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def http(app_url):
-    with httpx.Client(base_url=app_url + "v1/", timeout=120) as client:
-        yield client
-
-
 @pytest.mark.parametrize(
     ("route", "body", "status", "param", "words"), [case[1:] for case in BAD], ids=[case[0] for case in BAD]
 )

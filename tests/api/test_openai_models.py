@@ -10,12 +10,6 @@ import pytest
 from tests.conftest import TEST_MODELS
 
 
-@pytest.fixture(scope="module")
-def sdk(app_url):
-    with openai.OpenAI(base_url=app_url + "v1", api_key="any", max_retries=0) as client:
-        yield client
-
-
 def test_lists_every_configured_model_in_order(sdk):
     models = sdk.models.list().data
     assert [m.id for m in models] == list(TEST_MODELS)

@@ -21,18 +21,6 @@ from tests.conftest import TEST_MODELS, close_app, launch_app, write_test_config
 TEXTS = ["a cat sat on the mat", "the stock market fell today", "hello"]
 
 
-@pytest.fixture(scope="module")
-def sdk(app_url):
-    with openai.OpenAI(base_url=app_url + "v1", api_key="any", max_retries=0) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def http(app_url):
-    with httpx.Client(base_url=app_url + "v1/", timeout=120) as client:
-        yield client
-
-
 def assert_error(
     response: httpx.Response, status: int, param: str | None, *words: str, code: str = ""
 ) -> dict:
