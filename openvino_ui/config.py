@@ -125,6 +125,11 @@ class Defaults(Strict):
     cache_dir: Path | None = Path(".cache/openvino")
     # How long a request waits for a busy model before it is told to try again.
     queue_timeout_s: float = Field(default=300.0, gt=0)
+    # The most requests that may wait for one busy model (not counting the one it serves); more
+    # are refused at once with "busy, retry" (HTTP 429 + Retry-After). None: no bound. 32 keeps a
+    # burst of a few dozen clients queued while a flood fails fast instead of piling up threads
+    # that each wait up to queue_timeout_s. A model may set its own.
+    max_queue: int | None = Field(default=32, ge=0)
     # Memory control: unload a model unused for this long (None: never), and keep at most this
     # many models loaded, unloading the least recently used one first (None: no limit).
     idle_unload_s: float | None = Field(default=None, gt=0)
@@ -172,6 +177,7 @@ class ModelBase(Strict):
     properties: dict[str, PropertyValue] = Field(default_factory=dict)
     preload: bool = False
     description: str = ""
+    max_queue: int | None = Field(default=None, ge=0)  # unset: defaults.max_queue; null: no bound
 
     @field_validator("device")
     @classmethod
@@ -408,6 +414,8 @@ def _resolved(spec: AnySpec, defaults: Defaults, base: Path) -> AnySpec:
         "device": spec.device or defaults.device,
         "properties": {**defaults.properties, **spec.properties},
     }
+    if "max_queue" not in spec.model_fields_set:  # an explicit null means no bound
+        update["max_queue"] = defaults.max_queue
     if spec.path is not None and not spec.path.is_absolute():
         update["path"] = (base / spec.path).resolve()
     if isinstance(spec.source, LocalSource) and not spec.source.path.is_absolute():

@@ -15,6 +15,7 @@ traceback is logged at DEBUG).
     NoDeviceLeft          400     invalid_request_error  no_device_left
     ModelNotFound         404     invalid_request_error  model_not_found
     ModelBusy             503     server_error           model_busy
+    ModelQueueFull        429     invalid_request_error  model_queue_full
     ModelLoadFailed       503     server_error           model_load_failed
     ModelNotReady         503     server_error           model_not_ready
     ConfigError           500     server_error           config_error
@@ -240,6 +241,26 @@ class ModelBusy(UserError):
         super().__init__(
             f"Model {quote(name)} is still serving other requests after {waited_s:.0f} s. Try again shortly."
         )
+
+
+class ModelQueueFull(ModelBusy):
+    """Refused at once: `max_queue` requests already wait for the model (models.yaml bounds each
+    model's queue, so no request waits behind a long one). 429 with Retry-After, which clients
+    such as the OpenAI SDK retry. A ModelBusy, so callers that handle that handle this too; its
+    type follows the rule that every status below 500 is an `invalid_request_error`."""
+
+    title = "Model busy"
+    status = 429
+    type = "invalid_request_error"
+    code = "model_queue_full"
+
+    def __init__(self, name: str, waiting: int):
+        if waiting == 0:
+            why = "it is serving another request and max_queue in models.yaml is 0, so none may wait"
+        else:
+            queued = "1 request is" if waiting == 1 else f"{waiting} requests are"
+            why = f"{queued} already waiting (max_queue in models.yaml)"
+        UserError.__init__(self, f"Model {quote(name)} is busy: {why}; retry in a moment.")
 
 
 # -- issue 11 (pool and devices): a device string that leaves no device ------------------------

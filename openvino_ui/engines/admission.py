@@ -6,6 +6,9 @@ that has waited for minutes, and a long request that releases and re-takes the l
 of its work usually wins it back at once. `FairLock` hands the lock out by ticket instead: first
 come, first served. `requeue()` lets a holder give its turn to everyone already waiting and join
 the back of the queue, which is how long multi-piece requests take turns with short ones.
+`acquire(max_waiting=N)` bounds the queue: a caller that would be the N+1th waiter is refused at
+once (QueueFull) rather than waiting; `requeue()` and `first=True` are never refused, since they
+belong to work already admitted or to housekeeping.
 """
 
 from __future__ import annotations
@@ -17,6 +20,14 @@ from collections.abc import Callable
 from typing import Any
 
 
+class QueueFull(Exception):
+    """`FairLock.acquire` refused a caller: `waiting` callers already queue, the most allowed."""
+
+    def __init__(self, waiting: int):
+        super().__init__(f"{waiting} callers already wait")
+        self.waiting = waiting
+
+
 class FairLock:
     """A mutual-exclusion lock granted in FIFO order, with timeouts and turn-taking."""
 
@@ -25,11 +36,15 @@ class FairLock:
         self._waiting: deque[object] = deque()  # tickets; the head is served next
         self._held = False
 
-    def acquire(self, timeout: float | None = None, *, first: bool = False) -> bool:
+    def acquire(
+        self, timeout: float | None = None, *, first: bool = False, max_waiting: int | None = None
+    ) -> bool:
         """Take the lock after everyone who asked before; False if `timeout` seconds pass first.
 
         `timeout=None` waits forever; `timeout=0` only takes a free lock nobody waits for.
         `first=True` jumps the queue (for housekeeping that must only wait for the holder).
+        `max_waiting`: raise QueueFull at once, without waiting, if that many callers already
+        wait (None: no bound; 0: only a free lock is taken). Ignored with `first=True`.
         """
         with self._cond:
             if not self._held and not self._waiting:
@@ -37,6 +52,8 @@ class FairLock:
                 return True
             if timeout is not None and timeout <= 0:
                 return False
+            if not first and max_waiting is not None and len(self._waiting) >= max_waiting:
+                raise QueueFull(len(self._waiting))
             return self._wait_for_turn(timeout, first)
 
     def release(self) -> None:

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..config import AnySpec
-from ..errors import ModelBusy, ModelLoadFailed, UserError
+from ..errors import ModelBusy, ModelLoadFailed, ModelQueueFull, UserError
 from ..stats import GenerationMetrics, RequestObserver, RequestRecord, StatsRecorder, StatsSnapshot
-from .admission import FairLock, Session
+from .admission import FairLock, QueueFull, Session
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,8 @@ class Engine:
         self.properties = dict(properties or {})
         self.lookup = lookup
         self.queue_timeout_s = queue_timeout_s
+        # The most requests that may wait for the pipeline (None: no bound); more are refused at once.
+        self.max_queue: int | None = getattr(spec, "max_queue", None)
         self.device: str = spec.device
         self.state = State.UNLOADED
         self.error: str | None = None
@@ -299,7 +301,11 @@ class Engine:
             raise
 
     def _take_turn(self, session: Session) -> None:
-        if not self._request_lock.acquire(timeout=self.queue_timeout_s):
+        try:
+            granted = self._request_lock.acquire(timeout=self.queue_timeout_s, max_waiting=self.max_queue)
+        except QueueFull as full:
+            raise ModelQueueFull(self.name, full.waiting) from None
+        if not granted:
             raise ModelBusy(self.name, self.queue_timeout_s)
         self._begin_turn(session)
 

@@ -127,3 +127,26 @@ def test_source_kinds_are_checked():
 def test_the_shipped_models_yaml_is_valid():
     cfg = load_config(Path(__file__).parents[2] / "models.yaml")
     assert {spec.task for spec in cfg.models.values()} >= {"llm"}
+
+
+def test_max_queue_has_a_default_a_per_model_override_and_null_for_no_bound():
+    cfg = parse_config(
+        """
+defaults: {max_queue: 4}
+models:
+  a: {task: llm, path: a}
+  b: {task: llm, path: b, max_queue: 0}
+  c: {task: llm, path: c, max_queue: null}
+""",
+        FILE,
+    )
+    assert cfg.defaults.max_queue == 4
+    assert [cfg.models[n].max_queue for n in "abc"] == [4, 0, None]
+    assert parse_config("models:\n  a: {task: asr, path: a}\n", FILE).models["a"].max_queue == 32
+
+
+def test_a_negative_max_queue_is_refused_where_it_is_set():
+    found = problems("defaults: {max_queue: -1}\nmodels:\n  a: {task: llm, path: a, max_queue: -2}\n")
+    assert len(found) == 2
+    assert "defaults" in found[0] and "'max_queue'" in found[0] and "-1" in found[0]
+    assert "model 'a'" in found[1] and "'max_queue'" in found[1] and "-2" in found[1]

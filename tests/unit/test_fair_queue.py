@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from openvino_ui.engines.admission import FairLock
-from openvino_ui.errors import ModelBusy
+from openvino_ui.engines.admission import FairLock, QueueFull
+from openvino_ui.errors import ModelBusy, ModelQueueFull
 
 from .fakes import FakeEngine, Turns, fake_pool, reset_fakes, run_threads, wait_until
 
@@ -120,6 +120,31 @@ def test_first_jumps_the_queue():
     assert order == ["first", "queued"]
 
 
+def test_a_bounded_queue_refuses_at_once_but_never_a_requeue_or_housekeeping():
+    lock = FairLock()
+    assert lock.acquire(max_waiting=0)  # a free lock is taken whatever the bound
+    with pytest.raises(QueueFull) as full:
+        lock.acquire(timeout=10, max_waiting=0)  # raises at once: no 10 s wait
+    assert full.value.waiting == 0 and lock.waiting() == 0
+
+    def take_and_release(**options) -> bool:
+        taken = lock.acquire(timeout=10, **options)
+        lock.release()
+        return taken
+
+    queued, out_queued = start(take_and_release)
+    wait_until(lambda: lock.waiting() == 1)
+    with pytest.raises(QueueFull):
+        lock.acquire(timeout=10, max_waiting=1)
+    housekeeping, out_housekeeping = start(lambda: take_and_release(first=True, max_waiting=1))
+    wait_until(lambda: lock.waiting() == 2)  # first=True queued beyond the bound
+    assert lock.requeue(timeout=10)  # the holder gave way to both and got its turn back
+    finish(queued, housekeeping)
+    assert out_queued["result"] is True and out_housekeeping["result"] is True
+    lock.release()
+    assert not lock.busy()
+
+
 # -- engines taking turns ------------------------------------------------------------------------
 
 
@@ -214,6 +239,61 @@ def test_a_request_whose_turn_does_not_come_back_in_time_is_busy_and_counted():
     stats = engine.stats()
     assert stats.requests == 2 and stats.failures == 1
     assert not engine.is_busy()
+
+
+BOUNDED = "models:\n  a: {task: llm, path: x, max_queue: 2}\n"
+
+
+def test_a_request_beyond_max_queue_fails_at_once_and_the_queued_ones_complete():
+    engine = fake_pool(BOUNDED).ready("a")
+    assert engine.max_queue == 2
+    hold = threading.Event()
+    holder, out_holder = start(engine.work, 0.0, False, hold)
+    assert engine.holding.wait(10)
+    waiters = [start(engine.work) for _ in range(2)]
+    wait_until(lambda: engine.queue_length() == 2)
+    with pytest.raises(ModelQueueFull) as refused:  # at once: the holder is still held by the test
+        engine.work()
+    assert isinstance(refused.value, ModelBusy) and refused.value.status == 429
+    assert "2 requests are already waiting" in str(refused.value) and "max_queue" in str(refused.value)
+    assert engine.queue_length() == 2 and engine.stats().failures == 1
+    hold.set()
+    finish(holder, *(thread for thread, _ in waiters))
+    assert out_holder["result"] == "CPU" and [out["result"] for _, out in waiters] == ["CPU", "CPU"]
+    assert engine.work() == "CPU"  # the queue drained: admitted again
+    stats = engine.stats()
+    assert stats.requests == 5 and stats.failures == 1 and not engine.is_busy()
+
+
+def test_a_request_taking_turns_keeps_its_place_when_the_queue_is_full():
+    engine = fake_pool("models:\n  a: {task: llm, path: x, max_queue: 1}\n").ready("a")
+    turns = Turns()
+    turns.hold("A1")
+    long_request, long_out = start(engine.pieces, "A", 2, turns)
+    assert turns.started("A1").wait(10)
+    short_request, short_out = start(engine.pieces, "B", 1, turns)
+    wait_until(lambda: engine.queue_length() == 1)
+    with pytest.raises(ModelQueueFull):
+        engine.pieces("C", 1, turns)
+    turns.release("A1")  # A yields to B with the queue full: its requeue is never refused
+    finish(long_request, short_request)
+    assert long_out["result"] == ["A1@CPU", "A2@CPU"] and short_out["result"] == ["B1@CPU"]
+    assert turns.order == ["A1", "B1", "A2"]
+
+
+def test_unload_waits_for_the_holder_even_with_max_queue_0():
+    pool = fake_pool("models:\n  a: {task: llm, path: x, max_queue: 0}\n")
+    engine = pool.ready("a")
+    hold = threading.Event()
+    holder, _ = start(engine.work, 0.0, False, hold)
+    assert engine.holding.wait(10)
+    with pytest.raises(ModelQueueFull, match="max_queue in models.yaml is 0"):
+        engine.work()
+    unloader, out_unload = start(pool.unload, "a")  # housekeeping: waits ahead, never refused
+    wait_until(lambda: engine.queue_length() == 1)
+    hold.set()
+    finish(holder, unloader)
+    assert out_unload["result"].status == "unloaded"
 
 
 def test_many_short_requests_all_get_served():
