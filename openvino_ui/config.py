@@ -226,6 +226,12 @@ class EmbeddingSpec(ModelBase):
     document_instruction: str = ""
     max_length: int | None = Field(default=None, ge=1)
     max_texts: int = Field(default=256, ge=1)
+    # Dynamic batching of document embeddings: requests that arrive while the model is busy (or
+    # within batch_wait_ms of each other) share one pipeline call of at most max_batch_texts texts.
+    # `batching: off` or `max_batch_texts: 1` serves each request alone.
+    batching: bool = True
+    max_batch_texts: int = Field(default=64, ge=1)
+    batch_wait_ms: float = Field(default=2.0, ge=0, le=100)
 
 
 class RerankSpec(ModelBase):

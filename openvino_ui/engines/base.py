@@ -269,12 +269,21 @@ class Engine:
                 session.holds_turn = False
                 self._request_lock.release()
             metrics = generation[-1] if generation else None
-            latency = time.perf_counter() - started
-            self._recorder(session.device).record(latency, ok, metrics)
-            task = self.task or self.spec.task
-            self._notify(
-                RequestRecord(self.name, task, session.device, ok, latency, started - asked, metrics)
-            )
+            self.record_request(session.device, ok, time.perf_counter() - started, started - asked, metrics)
+
+    def record_request(
+        self,
+        device: str,
+        ok: bool,
+        latency: float,
+        waited: float,
+        metrics: GenerationMetrics | None = None,
+    ) -> None:
+        """Count one request that reached the pipeline (serving() does this; a batching engine calls
+        it for each request its batch leader served on the others' behalf)."""
+        self._recorder(device).record(latency, ok, metrics)
+        task = self.task or self.spec.task
+        self._notify(RequestRecord(self.name, task, device, ok, latency, waited, metrics))
 
     def record_failed_request(self) -> None:
         """Count a request that failed before it reached the pipeline (busy, not loadable, ...)."""

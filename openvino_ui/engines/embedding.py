@@ -20,6 +20,7 @@ from ..config import EmbeddingSpec
 from ..retrieval import Embeddings, PoolingChoice, choose_pooling
 from .admission import Session
 from .base import Engine
+from .batching import DocumentBatcher
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,11 @@ class EmbeddingEngine(Engine):
         super().__init__(*args, **kwargs)
         self._tokenizer: og.Tokenizer | None = None  # for count_tokens, independent of the pipeline
         self._tokenizer_lock = threading.Lock()
+        spec = self.spec
+        batching = spec.batching and spec.max_batch_texts > 1
+        # Document requests that arrive together share one pipeline call (engines/batching.py).
+        # Queries are not merged: TextEmbeddingPipeline.embed_query takes one text per call.
+        self.batcher = DocumentBatcher(self, spec.max_batch_texts, spec.batch_wait_ms) if batching else None
 
     def _build(self, device: str) -> Any:
         spec = self.spec
@@ -64,6 +70,10 @@ class EmbeddingEngine(Engine):
     def embed(self, texts: Sequence[str], kind: Literal["document", "query"] = "document") -> Embeddings:
         """Embed `texts` (non-empty strings; validated by the caller) in one request.
 
+        Document requests that arrive together are merged into one pipeline call (see
+        engines/batching.py; `batching`, `max_batch_texts`, `batch_wait_ms` in models.yaml); each
+        still counts as its own request and gets only its own rows.
+
         kind "query" adds the model's query instruction (if configured) and embeds each text as a
         search query; "document" adds the document instruction. Returns float32 vectors (n, dim).
         """
@@ -71,6 +81,9 @@ class EmbeddingEngine(Engine):
             raise ValueError(f"kind must be 'document' or 'query', got {kind!r}")
         if not texts:
             raise ValueError("embed needs at least one text")
+        if kind == "document" and self.batcher is not None:
+            vectors, seconds = self.batcher.embed(texts)
+            return Embeddings(vectors=vectors, dim=int(vectors.shape[1]), seconds=seconds)
         with self.serving() as session:
             started = time.perf_counter()
             if kind == "query":

@@ -1,0 +1,187 @@
+"""Dynamic batching of document embeddings: requests that arrive together share one pipeline call.
+
+The first request to find no batch forming becomes the *leader*: it waits up to `batch_wait_ms`
+for company (only when the model is idle; a busy model gathers company anyway), then takes the
+pipeline turn through `Engine.serving()` like any request. Requests that arrive meanwhile are
+*followers*: they do not queue on the engine's FairLock, they wait for the leader. Holding the
+turn, the leader takes the waiting requests in arrival order, up to `max_batch_texts` texts (a
+request is never split; one larger than the limit goes alone), makes one `embed_documents` call
+and hands each request its own rows. Whoever is left over waits for the next leader: the head of
+the remaining requests, which queues for the turn behind everyone already waiting (fair).
+
+Each request is still counted as its own request: the leader's by `serving()`, each follower's
+by `Engine.record_request` (same latency as the merged call; its own time waited). If the merged
+call fails, each request is retried alone within the same turn, so one bad input fails only its
+own request. A leader that is refused admission (busy, queue full, model not loadable) fails
+alone, and the next request leads in its place.
+
+Followers count against `max_queue` like requests waiting for the lock: a request that would
+make more than `max_queue` requests wait for a batch is refused at once (ModelQueueFull).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import ModelQueueFull
+
+if TYPE_CHECKING:
+    from .admission import Session
+    from .base import Engine
+
+
+class _Job:
+    """One request's texts, and (once served) its rows or its error."""
+
+    def __init__(self, texts: Sequence[str]):
+        self.texts = list(texts)
+        self.arrived = time.perf_counter()
+        self.wake = threading.Event()  # set when served, or when promoted to leader
+        self.lead = False
+        self.finished = False
+        self.rows: np.ndarray | None = None
+        self.seconds = 0.0
+        self.error: BaseException | None = None
+
+
+class DocumentBatcher:
+    """Merges concurrent `embed_documents` requests of one engine (see the module docstring)."""
+
+    def __init__(self, engine: Engine, max_batch_texts: int, batch_wait_ms: float):
+        self.engine = engine
+        self.max_batch_texts = max_batch_texts
+        self.batch_wait_s = batch_wait_ms / 1000.0
+        self.pipeline_calls = 0  # merged or single calls made (for tests and debugging)
+        self._cond = threading.Condition(threading.Lock())
+        self._pending: deque[_Job] = deque()  # not yet taken into a batch; the head leads
+        self._leading = False  # a leader exists (waiting for its turn or serving a batch)
+
+    def waiting(self) -> int:
+        """How many requests wait for a batch (the leader waiting for its turn included)."""
+        with self._cond:
+            return len(self._pending)
+
+    def embed(self, texts: Sequence[str]) -> tuple[np.ndarray, float]:
+        """Rows (len(texts), dim) float32 for `texts`, and the seconds the pipeline call took."""
+        job = _Job(texts)
+        with self._cond:
+            limit = self.engine.max_queue
+            if self._leading and limit is not None and len(self._pending) >= limit:
+                waiting = len(self._pending)
+                self.engine.record_failed_request()
+                raise ModelQueueFull(self.engine.name, waiting)
+            self._pending.append(job)
+            if self._leading:
+                self._cond.notify_all()  # a leader in its gathering window may be waiting for us
+            else:
+                self._leading = job.lead = True
+        while not job.lead:
+            job.wake.wait()
+            if job.finished:
+                break
+        if job.lead:
+            self._lead(job)
+        if job.error is not None:
+            raise job.error
+        assert job.rows is not None
+        return job.rows, job.seconds
+
+    # -- the leader ----------------------------------------------------------------------------
+
+    def _lead(self, job: _Job) -> None:
+        batch: list[_Job] = []
+        try:
+            self._gather()
+            with self.engine.serving() as session:
+                batch = self._take()
+                assert batch[0] is job  # the leader is always the head of the waiting requests
+                started = time.perf_counter()
+                self._run(session, batch)
+                for other in batch[1:]:
+                    self.engine.record_request(
+                        session.device, other.error is None, other.seconds, started - other.arrived
+                    )
+                    other.finished = True
+                    other.wake.set()
+                if job.error is not None:
+                    raise job.error  # serving() counts the leader's own failure
+        except BaseException as exc:
+            job.error = exc
+            for other in batch[1:]:  # only if something unexpected broke off the batch
+                if not other.finished:
+                    other.error = other.error or exc
+                    other.finished = True
+                    other.wake.set()
+        finally:
+            job.finished = True
+            self._hand_over(job)
+
+    def _gather(self) -> None:
+        """An idle model: wait up to batch_wait_ms for more requests (until the batch is full)."""
+        if self.batch_wait_s <= 0 or self.engine.is_busy():
+            return
+        deadline = time.monotonic() + self.batch_wait_s
+        with self._cond:
+            while sum(len(j.texts) for j in self._pending) < self.max_batch_texts:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._cond.wait(remaining)
+
+    def _take(self) -> list[_Job]:
+        """The waiting requests, oldest first, up to max_batch_texts texts (at least one request)."""
+        batch: list[_Job] = []
+        total = 0
+        with self._cond:
+            while self._pending:
+                size = len(self._pending[0].texts)
+                if batch and total + size > self.max_batch_texts:
+                    break
+                batch.append(self._pending.popleft())
+                total += size
+        return batch
+
+    def _run(self, session: Session, batch: list[_Job]) -> None:
+        """One pipeline call for the whole batch; if it fails, each request alone."""
+        texts = [text for job in batch for text in job.texts]
+        try:
+            rows, seconds = self._call(session, texts)
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].error = exc
+                return
+            for job in batch:  # inputs were validated: this is a fallback, not the normal path
+                try:
+                    job.rows, job.seconds = self._call(session, job.texts)
+                except Exception as single:
+                    job.error = single
+            return
+        offset = 0
+        for job in batch:
+            job.rows, job.seconds = rows[offset : offset + len(job.texts)], seconds
+            offset += len(job.texts)
+
+    def _call(self, session: Session, texts: list[str]) -> tuple[np.ndarray, float]:
+        started = time.perf_counter()
+        self.pipeline_calls += 1
+        result = session.pipeline.embed_documents(texts)
+        rows = np.asarray(result, dtype=np.float32).reshape(len(texts), -1)
+        return rows, time.perf_counter() - started
+
+    def _hand_over(self, job: _Job) -> None:
+        """The leader is done: the head of the remaining requests leads next, or nobody does."""
+        with self._cond:
+            if job in self._pending:  # refused admission before taking a batch
+                self._pending.remove(job)
+            if self._pending:
+                head = self._pending[0]
+                head.lead = True
+                head.wake.set()
+            else:
+                self._leading = False
