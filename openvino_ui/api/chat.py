@@ -44,14 +44,7 @@ class ChatAPI:
         Returns:
             The reply so far, each streamed value longer than the last; the final value is the whole reply.
         """
-        sampling = dict(
-            max_new_tokens=max_new_tokens,
-            temperature=temperature,
-            top_p=top_p,
-            top_k=top_k,
-            repetition_penalty=repetition_penalty,
-            seed=seed,
-        )
+        sampling = sampling_arguments(max_new_tokens, temperature, top_p, top_k, repetition_penalty, seed)
         turns = conversation(message, history, ROLES, system_prompt)
         request = self.service.request(ChatRequest, model=model, messages=turns, sampling=sampling)
         yield from cumulative_text(self.service.chat(request))
@@ -75,3 +68,18 @@ def cumulative_text(events: Iterator[StreamEvent]) -> Iterator[str]:
             yield text
         elif not text:
             yield event.text
+
+
+def sampling_arguments(
+    max_new_tokens: Any, temperature: Any, top_p: Any, top_k: Any, repetition_penalty: Any, seed: Any
+) -> dict[str, Any]:
+    """The sampling parameters of /chat and /describe as sent (None: the model's default), for the
+    service to check against SamplingOptions."""
+    return dict(
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        top_p=top_p,
+        top_k=top_k,
+        repetition_penalty=repetition_penalty,
+        seed=seed,
+    )

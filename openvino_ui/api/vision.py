@@ -7,7 +7,7 @@ from gradio import FileData
 
 from ..service import DescribeRequest, Service
 from ..service.requests import IMAGE_ROLES
-from .chat import conversation, cumulative_text
+from .chat import conversation, cumulative_text, sampling_arguments
 from .errors import user_errors
 from .uploads import uploaded_file
 
@@ -54,14 +54,7 @@ class VisionAPI:
             The answer so far, each streamed value longer than the last; the final value is the whole answer.
         """
         path = uploaded_file(image, "image", "photo.jpg")
-        sampling = dict(
-            max_new_tokens=max_new_tokens,
-            temperature=temperature,
-            top_p=top_p,
-            top_k=top_k,
-            repetition_penalty=repetition_penalty,
-            seed=seed,
-        )
+        sampling = sampling_arguments(max_new_tokens, temperature, top_p, top_k, repetition_penalty, seed)
         turns = conversation(question, history, IMAGE_ROLES)
         request = self.service.request(
             DescribeRequest, model=model, image=str(path), messages=turns, sampling=sampling

@@ -27,7 +27,7 @@ from ...service.audio_formats import check_speech_format, default_speech_format,
 from ...service.validation import choice
 from ...subtitles import to_srt, to_vtt
 from ..settings import RestSettings
-from .body import LIST_FIELDS, form_number, form_text, json_object, multipart_form, respond_to
+from .body import LIST_FIELDS, form_number, form_text, json_call, multipart_form, respond_to
 
 TRANSCRIBE_FIELDS = ("file", "model", "language", "prompt", "response_format", "temperature", "stream")
 TRANSCRIBE_FIELDS += LIST_FIELDS
@@ -57,11 +57,7 @@ def router(service: Service, settings: RestSettings) -> APIRouter:
     async def speech(request: Request) -> Response:
         """Speak `input` with a `tts` model; the audio file in the body."""
 
-        async def work() -> Response:
-            body = await json_object(request, SPEECH_FIELDS)
-            return await run_in_threadpool(_speak, service, body)
-
-        return await respond_to(work, TTS_RENAME)
+        return await json_call(request, SPEECH_FIELDS, _speak, service, TTS_RENAME)
 
     return api
 

@@ -13,9 +13,11 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from ...errors import InvalidInput, UserError, clip, quote
+from ...service import Service
 from ..errors import user_error_response
 
 
@@ -109,3 +111,20 @@ async def respond_to(
         return await work()
     except UserError as exc:
         return user_error_response(exc, params=params)
+
+
+async def json_call(
+    request: Request,
+    fields: Iterable[str],
+    handler: Callable[[Service, dict[str, Any]], Response],
+    service: Service,
+    params: Mapping[str, str] | None = None,
+) -> Response:
+    """The common shape of a JSON route: read the body (only `fields` allowed), run the blocking
+    `handler(service, body)` off the event loop, answer our errors with the wire's field names."""
+
+    async def work() -> Response:
+        body = await json_object(request, fields)
+        return await run_in_threadpool(handler, service, body)
+
+    return await respond_to(work, params)

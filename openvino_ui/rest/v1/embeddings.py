@@ -19,13 +19,12 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from ...errors import InvalidInput, describe
 from ...service import EmbedRequest, Service
 from ...service.validation import choice, integer, text_list
 from ..settings import RestSettings
-from .body import json_object, respond_to
+from .body import json_call
 
 FIELDS = ("model", "input", "encoding_format", "dimensions", "user", "input_type")
 RENAME = {"texts": "input", "kind": "input_type"}
@@ -38,11 +37,7 @@ def router(service: Service, settings: RestSettings) -> APIRouter:
     async def embeddings(request: Request) -> Response:
         """Embed `input` (a string or a list of strings) with an `embedding` model."""
 
-        async def work() -> Response:
-            body = await json_object(request, FIELDS)
-            return await run_in_threadpool(embed, service, body)
-
-        return await respond_to(work, RENAME)
+        return await json_call(request, FIELDS, embed, service, RENAME)
 
     return api
 

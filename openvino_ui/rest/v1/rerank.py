@@ -19,13 +19,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from ...errors import InvalidInput, describe
 from ...service import RerankRequest, Service
 from ...service.validation import integer
 from ..settings import RestSettings
-from .body import json_object, respond_to
+from .body import json_call
 
 FIELDS = ("model", "query", "documents", "top_n", "return_documents")
 
@@ -37,11 +36,7 @@ def router(service: Service, settings: RestSettings) -> APIRouter:
     async def rerank(request: Request) -> Response:
         """Order `documents` by relevance to `query` with a `rerank` model."""
 
-        async def work() -> Response:
-            body = await json_object(request, FIELDS)
-            return await run_in_threadpool(_rerank, service, body)
-
-        return await respond_to(work)
+        return await json_call(request, FIELDS, _rerank, service)
 
     return api
 
