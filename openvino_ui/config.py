@@ -25,7 +25,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .devices import device_syntax_error, normalize_device
 from .errors import ConfigError
@@ -116,6 +124,33 @@ Source = Annotated[PyPISource | LocalSource | HubSource | FixtureSource, Field(d
 # --- per-task settings ------------------------------------------------------------------------
 
 
+class BatchingSettings(Strict):
+    """Continuous batching of an llm or vlm model: openvino-genai's SchedulerConfig.
+
+    `batching: false` (or `off`) serves one request at a time on the plain pipeline, as an NPU or a
+    stateful model needs; an NPU device always does. A model may set some keys; the rest come from
+    `defaults.batching`.
+    """
+
+    enabled: bool = True
+    # Sequences decoded together per step; more requests wait inside the pipeline (and count
+    # against max_queue beyond this).
+    max_num_seqs: int = Field(default=16, ge=1, le=1024)
+    # KV-cache size in whole GB; 0 lets it grow as needed (dynamic).
+    cache_size_gb: int = Field(default=0, ge=0)
+    # Tokens processed per step, prompt chunks included.
+    max_num_batched_tokens: int = Field(default=256, ge=1)
+    # Split long prompts into chunks that share steps with other requests' decoding.
+    dynamic_split_fuse: bool = True
+    # Reuse the KV cache of a prompt prefix seen before (a chat re-sends its history every turn).
+    enable_prefix_caching: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _switch(cls, value: Any) -> Any:
+        return {"enabled": value} if isinstance(value, bool) else value
+
+
 class Defaults(Strict):
     """Settings every model inherits unless it sets its own."""
 
@@ -134,6 +169,8 @@ class Defaults(Strict):
     # many models loaded, unloading the least recently used one first (None: no limit).
     idle_unload_s: float | None = Field(default=None, gt=0)
     max_loaded_models: int | None = Field(default=None, ge=1)
+    # Continuous batching of llm and vlm models (a model's own `batching` keys override these).
+    batching: BatchingSettings = Field(default_factory=BatchingSettings)
 
     @field_validator("device")
     @classmethod
@@ -195,12 +232,14 @@ class LLMSpec(ModelBase):
     generation: GenerationDefaults = Field(default_factory=GenerationDefaults)
     limits: GenerationLimits = Field(default_factory=GenerationLimits)
     system_prompt: str = ""
+    batching: BatchingSettings = Field(default_factory=BatchingSettings)
 
 
 class VLMSpec(ModelBase):
     task: Literal["vlm"]
     generation: GenerationDefaults = Field(default_factory=GenerationDefaults)
     limits: GenerationLimits = Field(default_factory=GenerationLimits)
+    batching: BatchingSettings = Field(default_factory=BatchingSettings)
     # Images are scaled down so that their longer side is at most this many pixels.
     max_image_side: int = Field(default=1344, ge=28, le=8192)
 
@@ -422,6 +461,9 @@ def _resolved(spec: AnySpec, defaults: Defaults, base: Path) -> AnySpec:
     }
     if "max_queue" not in spec.model_fields_set:  # an explicit null means no bound
         update["max_queue"] = defaults.max_queue
+    if isinstance(spec, LLMSpec | VLMSpec):  # the model's own batching keys over the defaults'
+        own = {key: getattr(spec.batching, key) for key in spec.batching.model_fields_set}
+        update["batching"] = defaults.batching.model_copy(update=own)
     if spec.path is not None and not spec.path.is_absolute():
         update["path"] = (base / spec.path).resolve()
     if isinstance(spec.source, LocalSource) and not spec.source.path.is_absolute():

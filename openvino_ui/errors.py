@@ -254,9 +254,10 @@ class ModelQueueFull(ModelBusy):
     type = "invalid_request_error"
     code = "model_queue_full"
 
-    def __init__(self, name: str, waiting: int):
+    def __init__(self, name: str, waiting: int, serving: int = 1):
         if waiting == 0:
-            why = "it is serving another request and max_queue in models.yaml is 0, so none may wait"
+            doing = "another request" if serving == 1 else f"{serving} requests, as many as it batches"
+            why = f"it is serving {doing} and max_queue in models.yaml is 0, so none may wait"
         else:
             queued = "1 request is" if waiting == 1 else f"{waiting} requests are"
             why = f"{queued} already waiting (max_queue in models.yaml)"

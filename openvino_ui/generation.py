@@ -49,13 +49,24 @@ class GenerationParams:
     seed: int | None = None
     stop: tuple[str, ...] = ()  # stop strings besides the model's own (generation_config.json)
     json_schema: str | None = None  # constrain the reply to this JSON schema (its JSON text)
+    logprobs: bool = False  # report each generated token's log probability (continuous batching only)
+    ignore_eos: bool = False  # generate max_new_tokens whatever the model says (benchmarks)
+
+
+@dataclass(frozen=True)
+class TokenLogprob:
+    """One generated token and its log probability (OpenAI's logprobs.content item)."""
+
+    token: str
+    logprob: float
 
 
 @dataclass(frozen=True)
 class Delta:
-    """A piece of generated text, in order."""
+    """A piece of generated text, in order; with logprobs asked for, those of the tokens it completes."""
 
     text: str
+    logprobs: tuple[TokenLogprob, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,7 @@ class Session:
         self.pipeline: Any = None
         self.device = device
         self.holds_turn = False
+        self.place: Any = None  # a place in a pipeline that serves many requests (engines.base)
         self._on_yield = on_yield
 
     def yield_turn(self) -> None:

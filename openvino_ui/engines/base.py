@@ -63,12 +63,46 @@ class ModelInfo:
         return data
 
 
-@dataclass(frozen=True)
 class _Loaded:
-    """A built pipeline and the device it runs on, replaced as one value so readers never mix them."""
+    """A built pipeline and the device it runs on, replaced as one value so readers never mix them.
 
-    pipeline: Any
-    device: str
+    A pipeline that serves many requests at once (`serves_many`, continuous batching) is not held
+    through the turn; instead each request holds a place in it (`enter`/`leave`), and an unload or
+    a move waits for the places of the pipeline it replaced to be given back.
+    """
+
+    def __init__(self, pipeline: Any, device: str):
+        self.pipeline = pipeline
+        self.device = device
+        self.users = 0
+        self._cond = threading.Condition(threading.Lock())
+
+    @property
+    def serves_many(self) -> bool:
+        return bool(getattr(self.pipeline, "serves_many", False))
+
+    def enter(self, limit: int | None) -> bool:
+        """Take a place; False (and no place) when `limit` places are taken already."""
+        with self._cond:
+            if limit is not None and self.users >= limit:
+                return False
+            self.users += 1
+            return True
+
+    def leave(self) -> None:
+        with self._cond:
+            self.users -= 1
+            self._cond.notify_all()
+
+    def wait_unused(self, timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self.users == 0, timeout)
+
+    def close(self) -> None:
+        """Stop what the pipeline runs of its own (a scheduler thread), once nobody uses it."""
+        close = getattr(self.pipeline, "close", None)
+        if close is not None:
+            close(timeout=0)
 
 
 # Resolves another configured model by name (the bi-encoder reranker uses an embedding model).
@@ -100,6 +134,7 @@ class Engine:
         self.error: str | None = None
         self.load_time_s: float | None = None
         self._loaded: _Loaded | None = None  # set exactly while the state is READY
+        self._retired: list[_Loaded] = []  # replaced pipelines that requests may still use
         self.last_used = time.monotonic()  # for idle and least-recently-used unloading
         self._load_lock = threading.Lock()  # one load at a time; concurrent callers share its result
         self._request_lock = FairLock()  # one request at a time per pipeline, in arrival order
@@ -148,12 +183,21 @@ class Engine:
         self._wait_for_old_pipeline()
 
     def is_busy(self) -> bool:
-        """True while a request holds the pipeline or waits for it."""
-        return self._request_lock.busy()
+        """True while a request holds the pipeline, has a place in it or waits for it."""
+        loaded = self._loaded
+        return self._request_lock.busy() or (loaded is not None and loaded.users > 0)
 
     def queue_length(self) -> int:
-        """How many requests wait for the pipeline (not counting the one that holds it)."""
-        return self._request_lock.waiting()
+        """How many requests wait for the pipeline (not counting those it serves)."""
+        loaded = self._loaded
+        inside = 0
+        if loaded is not None and loaded.serves_many:
+            inside = max(0, loaded.users - self._serving_slots(loaded))
+        return self._request_lock.waiting() + inside
+
+    def _serving_slots(self, loaded: _Loaded) -> int:
+        """How many requests a many-request pipeline serves at once (the rest wait inside it)."""
+        return int(getattr(loaded.pipeline, "max_num_seqs", 1))
 
     def unload(self) -> None:
         """Drop the pipeline; returns once the request in flight (if any) has finished with it.
@@ -176,13 +220,15 @@ class Engine:
                 return False
             try:
                 idle = time.monotonic() - self.last_used > idle_for_s
-                if self.state is not State.READY or not idle:
+                loaded = self._loaded
+                if self.state is not State.READY or not idle or (loaded is not None and loaded.users):
                     return False
                 self._drop_pipeline()
             finally:
                 self._load_lock.release()
         finally:
             self._request_lock.release()
+        self._close_retired(wait=False)
         return True  # the pool logs why
 
     def ensure_ready(self) -> None:
@@ -224,6 +270,8 @@ class Engine:
 
     def _install(self, pipeline: Any, device: str, seconds: float) -> None:
         # _loaded before state: a reader that sees READY finds the pipeline too.
+        if self._loaded is not None:
+            self._retired.append(self._loaded)
         self._loaded = _Loaded(pipeline, device)
         self.device, self.load_time_s, self.error = device, seconds, None
         self.last_used = time.monotonic()
@@ -233,15 +281,27 @@ class Engine:
     def _drop_pipeline(self) -> None:
         """Forget the pipeline (call with _load_lock held); a request using it keeps its reference."""
         self.state, self.error, self.load_time_s = State.UNLOADED, None, None
+        if self._loaded is not None:
+            self._retired.append(self._loaded)
         self._loaded = None
 
     def _wait_for_old_pipeline(self) -> None:
-        """Wait (ahead of the queue) until the request holding the pipeline lets go of it, so the old
-        pipeline's memory is free when load/unload returns. Never called with _load_lock held."""
+        """Wait (ahead of the queue) until the requests using the replaced pipeline are done with it,
+        so its memory is free when load/unload returns. Never called with _load_lock held."""
         if not self._request_lock.acquire(timeout=self.queue_timeout_s, first=True):
             log.warning("%s: a request still uses the old pipeline; it is freed when that ends", self.name)
             return
         self._request_lock.release()
+        self._close_retired(wait=True)
+
+    def _close_retired(self, wait: bool) -> None:
+        """Close replaced many-request pipelines; with `wait`, after their requests finished (bounded)."""
+        with self._load_lock:
+            retired, self._retired = self._retired, []
+        for old in retired:
+            if wait and not old.wait_unused(self.queue_timeout_s):
+                log.warning("%s: requests still use the old pipeline; it closes when they end", self.name)
+            old.close()
 
     # -- serving -----------------------------------------------------------------------------
 
@@ -268,6 +328,9 @@ class Engine:
             if session.holds_turn:
                 session.holds_turn = False
                 self._request_lock.release()
+            if session.place is not None:
+                session.place.leave()
+                session.place = None
             metrics = generation[-1] if generation else None
             self.record_request(session.device, ok, time.perf_counter() - started, started - asked, metrics)
 
@@ -325,23 +388,50 @@ class Engine:
         self._begin_turn(session)
 
     def _begin_turn(self, session: Session) -> None:
-        """The turn was just granted: hand the session the pipeline, or give the turn back."""
+        """The turn was just granted: hand the session the pipeline, or give the turn back.
+
+        A pipeline that serves many requests at once gets the turn back at once: the request takes
+        a place in it instead (refused with ModelQueueFull when max_num_seqs + max_queue are taken).
+        """
         session.holds_turn = True
         try:
-            self._pick_up_pipeline(session)
+            loaded = self._pick_up_pipeline(session)
+            if loaded.serves_many:
+                slots = self._serving_slots(loaded)
+                limit = None if self.max_queue is None else slots + self.max_queue
+                if not loaded.enter(limit):
+                    raise ModelQueueFull(self.name, max(0, loaded.users - slots), slots)
+                session.place = loaded
+                session.holds_turn = False
+                self._request_lock.release()
         except BaseException:
-            session.holds_turn = False
-            self._request_lock.release()
+            if session.holds_turn:
+                session.holds_turn = False
+                self._request_lock.release()
             raise
 
-    def _pick_up_pipeline(self, session: Session) -> None:
-        """With the turn held: the current pipeline, loaded again if it was unloaded meanwhile."""
+    def _pick_up_pipeline(self, session: Session) -> _Loaded:
+        """With the turn held: the current pipeline, loaded again if it was unloaded meanwhile (or
+        built afresh if it broke)."""
         loaded = self._loaded
+        if loaded is not None and getattr(loaded.pipeline, "broken", False):
+            loaded = self._replace_broken(loaded)
         if loaded is None:
             log.info("%s was unloaded while a request waited: loading it again", self.name)
             loaded = self._load_if_needed()
         session.pipeline, session.device = loaded.pipeline, loaded.device
         self.last_used = time.monotonic()
+        return loaded
+
+    def _replace_broken(self, broken: _Loaded) -> _Loaded | None:
+        """A pipeline that can no longer serve (a failed batching step): build a fresh one."""
+        with self._load_lock:
+            if self._loaded is broken:
+                log.warning("%s: its pipeline failed; building a fresh one", self.name)
+                self._drop_pipeline()
+                self._retired.remove(broken)  # its scheduler has stopped; nothing to wait for
+                self._load_fresh(self.device)
+            return self._loaded
 
     def _load_if_needed(self) -> _Loaded:
         """The loaded pipeline, loading it on the current device if there is none (concurrent callers

@@ -1,18 +1,29 @@
-"""Chat and raw completion: openvino_genai.LLMPipeline, streamed, stateless per request."""
+"""Chat and raw completion, streamed and stateless per request.
+
+With `batching` on (the default) the model runs on openvino_genai.ContinuousBatchingPipeline and
+any number of requests share it (engines/continuous.py); with `batching: off`, or on an NPU, on a
+plain openvino_genai.LLMPipeline that serves one request at a time.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from typing import Any
 
+import openvino as ov
 import openvino_genai as og
 
 from ..config import LLMSpec
 from ..generation import Delta, Finished, GenerationParams
+from ..json_schemas import check_json_schema
 from ..stats import GenerationMetrics
 from .base import Engine
-from .streaming import generation_config, stream_generate
+from .continuous import BatchScheduler, batches_on, scheduler_config, stream_batched
+from .streaming import generation_config, refuse_logprobs, stream_generate
+
+log = logging.getLogger(__name__)
 
 
 class LLMEngine(Engine):
@@ -20,6 +31,12 @@ class LLMEngine(Engine):
     spec: LLMSpec
 
     def _build(self, device: str) -> Any:
+        if batches_on(self.spec.batching, device):
+            pipe = og.ContinuousBatchingPipeline(
+                str(self.spec.path), scheduler_config(self.spec.batching), device, self.properties
+            )
+            self._has_template = bool(pipe.get_tokenizer().chat_template)
+            return BatchScheduler(pipe, self.name, self.spec.batching.max_num_seqs)
         pipe = og.LLMPipeline(str(self.spec.path), device, **self.properties)
         # A model without a chat template still chats: we then format the turns ourselves.
         self._has_template = bool(pipe.get_tokenizer().chat_template)
@@ -33,12 +50,24 @@ class LLMEngine(Engine):
     ) -> Iterator[Delta | Finished]:
         """Stream the assistant's reply to `messages` ({"role", "content"} dicts, oldest first).
 
-        Each call builds its own ChatHistory and GenerationConfig, so requests never share state.
+        Each call builds its own prompt and GenerationConfig, so requests never share state.
         """
         sink: list[GenerationMetrics] = []
-        # The whole stream holds the pipeline (a plain LLMPipeline serves one request at a time).
         with self.serving(sink) as session:
             pipe = session.pipeline
+            if isinstance(pipe, BatchScheduler):
+                tokenizer = pipe.pipeline.get_tokenizer()
+                if self._has_template:
+                    text = tokenizer.apply_chat_template(
+                        og.ChatHistory(list(messages)), add_generation_prompt=True
+                    )
+                    # the template wrote the special tokens itself, as LLMPipeline does with a ChatHistory
+                    ids = tokenizer.encode(text, add_special_tokens=False).input_ids
+                else:
+                    ids = tokenizer.encode(_plain_prompt(messages)).input_ids
+                yield from self._batched(pipe, ids, params, session.device, cancel, sink)
+                return
+            refuse_logprobs(params)
             cfg = generation_config(params, pipe.get_generation_config())
             if self._has_template:
                 prompt: Any = og.ChatHistory(list(messages))
@@ -58,6 +87,11 @@ class LLMEngine(Engine):
         sink: list[GenerationMetrics] = []
         with self.serving(sink) as session:
             pipe = session.pipeline
+            if isinstance(pipe, BatchScheduler):
+                ids = pipe.pipeline.get_tokenizer().encode(prompt).input_ids
+                yield from self._batched(pipe, ids, params, session.device, cancel, sink)
+                return
+            refuse_logprobs(params)
             cfg = generation_config(params, pipe.get_generation_config())
             cfg.apply_chat_template = False
 
@@ -66,6 +100,34 @@ class LLMEngine(Engine):
                 return pipe.generate([prompt], cfg, streamer=streamer)
 
             yield from stream_generate(run, session.device, cancel, sink)
+
+    def _batched(
+        self,
+        scheduler: BatchScheduler,
+        ids: ov.Tensor,
+        params: GenerationParams,
+        device: str,
+        cancel: threading.Event | None,
+        sink: list[GenerationMetrics],
+    ) -> Iterator[Delta | Finished]:
+        if params.json_schema is not None:
+            # A schema the grammar compiler refuses fails a whole batching step (and with it every
+            # request in the batch), so it is checked before it gets there.
+            check_json_schema(params.json_schema)
+        cfg = generation_config(params, scheduler.pipeline.get_config())
+        cfg.apply_chat_template = False  # the prompt is already tokenised
+        if params.logprobs:
+            cfg.logprobs = 1
+        yield from stream_batched(
+            scheduler,
+            ids,
+            cfg,
+            tokenizer=scheduler.pipeline.get_tokenizer(),
+            device=device,
+            prompt_tokens=int(ids.shape[-1]),
+            cancel=cancel,
+            sink=sink,
+        )
 
 
 def _plain_prompt(messages: list[dict[str, str]]) -> str:

@@ -48,6 +48,7 @@ def generation_config(
             cfg.rng_seed = params.seed
     else:
         cfg.do_sample = False
+    cfg.ignore_eos = params.ignore_eos
     cfg.repetition_penalty = params.repetition_penalty
     cfg.frequency_penalty = params.frequency_penalty
     cfg.presence_penalty = params.presence_penalty
@@ -126,6 +127,16 @@ def stream_generate(
     yield Finished(
         text="".join(pieces), metrics=metrics, device=device, stopped=stopped, finish_reason=reason
     )
+
+
+def refuse_logprobs(params: GenerationParams) -> None:
+    """The plain pipelines report one score per reply, not a log probability per token."""
+    if params.logprobs:
+        raise InvalidInput(
+            "logprobs need continuous batching, and this model runs the plain pipeline (batching: "
+            "off, or an NPU). Leave logprobs off, or turn batching on for it in models.yaml.",
+            param="logprobs",
+        )
 
 
 def schema_error(exc: BaseException) -> InvalidInput | None:

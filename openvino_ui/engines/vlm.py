@@ -1,4 +1,5 @@
-"""Vision chat: openvino_genai.VLMPipeline, streamed, stateless per request.
+"""Vision chat, streamed, stateless per request: on openvino_genai.ContinuousBatchingPipeline with
+the images passed to each add_request (`batching` on, the default), else on a plain VLMPipeline.
 
 Every request carries the whole conversation and its images; the engine renders a fresh prompt and
 GenerationConfig, so requests never share state and any number of conversations use one pipeline.
@@ -21,9 +22,11 @@ import openvino_genai as og
 
 from ..config import VLMSpec
 from ..generation import Delta, Finished, GenerationParams
+from ..json_schemas import check_json_schema
 from ..stats import GenerationMetrics
 from .base import Engine
-from .streaming import generation_config, stream_generate
+from .continuous import BatchScheduler, batches_on, scheduler_config, stream_batched
+from .streaming import generation_config, refuse_logprobs, stream_generate
 
 # openvino-genai parses these tags anywhere in the prompt; in user text they must stay plain text.
 _MEDIA_TAG = re.compile(r"<(ov_genai_(?:image|video|audio)_\d+)>")
@@ -39,6 +42,12 @@ class VLMEngine(Engine):
     spec: VLMSpec
 
     def _build(self, device: str) -> Any:
+        if batches_on(self.spec.batching, device):
+            batching = og.ContinuousBatchingPipeline(
+                str(self.spec.path), scheduler_config(self.spec.batching), device, self.properties
+            )
+            self._has_template = bool(batching.get_tokenizer().chat_template)
+            return BatchScheduler(batching, self.name, self.spec.batching.max_num_seqs)
         pipe = og.VLMPipeline(str(self.spec.path), device, **self.properties)
         self._has_template = bool(pipe.get_tokenizer().chat_template)
         return pipe
@@ -61,14 +70,34 @@ class VLMEngine(Engine):
         turns = with_image_tags(messages, len(tensors))
         with self.serving(sink) as session:
             pipe = session.pipeline
-            cfg = generation_config(params, pipe.get_generation_config())
-            cfg.apply_chat_template = False  # the prompt below is already rendered
+            batched = isinstance(pipe, BatchScheduler)
+            tokenizer = pipe.pipeline.get_tokenizer() if batched else pipe.get_tokenizer()
             if self._has_template:
-                prompt = pipe.get_tokenizer().apply_chat_template(
-                    og.ChatHistory(turns), add_generation_prompt=True
-                )
+                prompt = tokenizer.apply_chat_template(og.ChatHistory(turns), add_generation_prompt=True)
             else:
                 prompt = _plain_prompt(turns)
+            if batched:
+                if params.json_schema is not None:
+                    check_json_schema(params.json_schema)  # a refused schema would fail the whole step
+                cfg = generation_config(params, pipe.pipeline.get_config())
+                cfg.apply_chat_template = False  # the prompt is already rendered
+                if params.logprobs:
+                    cfg.logprobs = 1
+                yield from stream_batched(
+                    pipe,
+                    prompt,
+                    cfg,
+                    tokenizer=tokenizer,
+                    device=session.device,
+                    prompt_tokens=None,
+                    images=tensors,
+                    cancel=cancel,
+                    sink=sink,
+                )
+                return
+            refuse_logprobs(params)
+            cfg = generation_config(params, pipe.get_generation_config())
+            cfg.apply_chat_template = False  # the prompt above is already rendered
 
             def run(streamer: Any) -> Any:
                 return pipe.generate(prompt, images=tensors, generation_config=cfg, streamer=streamer)

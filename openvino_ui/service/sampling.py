@@ -63,10 +63,12 @@ class SamplingOptions(Request):
     json_schema: a JSON schema (its JSON text) the reply must follow: generation is constrained
         to it (openvino-genai's StructuredOutputConfig), so the reply parses and validates, unless
         max_new_tokens cuts it short (finish_reason "length"). None: free text.
-    logprobs: per-token log probabilities; not available yet, so True is refused with a clear
-        message rather than silently ignored. openvino-genai's LLMPipeline reports one summed log
-        probability per reply (DecodedResults.scores), not one per token; per-token values come only
-        from ContinuousBatchingPipeline's GenerationHandle (GenerationOutput.generated_log_probs).
+    logprobs: report each generated token's log probability (the chosen token's only). Served
+        by continuous batching (ContinuousBatchingPipeline's GenerationOutput.generated_log_probs);
+        a model on the plain pipeline (batching: off, or an NPU) refuses it with a clear message,
+        since LLMPipeline reports one summed score per reply.
+    ignore_eos: generate max_new_tokens even past the model's end of text (stop strings still
+        apply); for benchmarks, as vLLM and llama-server offer it.
     """
 
     noun: ClassVar[str] = "sampling parameter"
@@ -82,6 +84,7 @@ class SamplingOptions(Request):
     stop: tuple[str, ...] = ()
     json_schema: str | None = None
     logprobs: bool = False
+    ignore_eos: bool = False
 
     @field_validator(*NUMERIC, mode="before")
     @classmethod
@@ -130,18 +133,15 @@ class SamplingOptions(Request):
         check_unicode(value, "json_schema")
         return value
 
-    @field_validator("logprobs", mode="before")
+    @field_validator("logprobs", "ignore_eos", mode="before")
     @classmethod
-    def _logprobs(cls, value: Any) -> bool:
+    def _switch(cls, value: Any, info: ValidationInfo) -> bool:
         if value is None or value is False:
             return False
         if value is True:
-            raise InvalidInput(
-                "logprobs are not available yet: this server's text generation reports the text and "
-                "one score per reply, not a log probability per token. Leave logprobs off.",
-                param="logprobs",
-            )
-        raise InvalidInput(f"logprobs must be true or false; got {describe(value)}.", param="logprobs")
+            return True
+        name = str(info.field_name)
+        raise InvalidInput(f"{name} must be true or false; got {describe(value)}.", param=name)
 
     def check(self, spec: AnySpec) -> None:
         if self.max_new_tokens is not None:
@@ -172,6 +172,8 @@ def generation_params(spec: GenerativeSpec, options: SamplingOptions) -> Generat
         seed=options.seed if options.seed is not None else d.seed,
         stop=options.stop,
         json_schema=options.json_schema,
+        logprobs=options.logprobs,
+        ignore_eos=options.ignore_eos,
     )
 
 

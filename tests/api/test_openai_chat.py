@@ -178,6 +178,33 @@ def test_penalties_are_accepted(sdk):
     assert reply.choices[0].message.content
 
 
+def test_logprobs_give_each_token_its_log_probability(sdk):
+    reply = sdk.chat.completions.create(
+        model="tiny-chat", messages=ask(FRANCE), logprobs=True, top_logprobs=1
+    )
+    content = reply.choices[0].logprobs.content
+    assert "".join(t.token for t in content) == reply.choices[0].message.content == "Paris."
+    assert len(content) == reply.usage.completion_tokens
+    for token in content:
+        assert token.logprob <= 0 and bytes(token.bytes).decode() == token.token
+        assert [(t.token, t.logprob) for t in token.top_logprobs] == [(token.token, token.logprob)]
+    plain = sdk.chat.completions.create(model="tiny-chat", messages=ask(FRANCE))
+    assert plain.choices[0].logprobs is None
+    stream = sdk.chat.completions.create(model="tiny-chat", messages=ask(FRANCE), logprobs=True, stream=True)
+    streamed = [
+        t
+        for chunk in stream
+        if chunk.choices and chunk.choices[0].logprobs
+        for t in chunk.choices[0].logprobs.content
+    ]
+    assert [(t.token, t.logprob) for t in streamed] == [(t.token, t.logprob) for t in content]
+    completion = sdk.completions.create(model="tiny-chat", prompt=RAW_FRANCE, logprobs=1)
+    logprobs = completion.choices[0].logprobs
+    assert "".join(logprobs.tokens) == completion.choices[0].text
+    assert logprobs.text_offset[0] == 0 and len(logprobs.token_logprobs) == len(logprobs.tokens)
+    assert logprobs.top_logprobs[0] == {logprobs.tokens[0]: logprobs.token_logprobs[0]}
+
+
 def test_vision_with_a_data_url(sdk):
     content = [
         {"type": "text", "text": "What color is this?"},
@@ -284,21 +311,23 @@ def test_a_client_that_leaves_a_reply_it_waits_for_frees_the_model(app_url, serv
     wait_until_free(served_app)
 
 
-def test_a_busy_model_answers_503_with_retry_after_before_streaming(sdk, http, served_app):
+def test_a_full_model_answers_429_with_retry_after_before_streaming(sdk, http, served_app):
     engine = served_app.pool.get("tiny-chat")
-    timeout = engine.queue_timeout_s
     stream = sdk.chat.completions.create(
         model="tiny-chat", messages=ask(ENDLESS_PROMPT), stream=True, max_tokens=100_000
     )
+    next(iter(stream))  # the model is now serving this stream
+    scheduler = engine._loaded.pipeline
+    saved = engine.max_queue, scheduler.max_num_seqs
     try:
-        next(iter(stream))  # the model is now serving this stream
-        engine.queue_timeout_s = 0.2
+        engine.max_queue, scheduler.max_num_seqs = 0, 1  # one sequence at a time, and none may wait
         body = {"model": "tiny-chat", "messages": ask(FRANCE), "stream": True}
         response = http.post("chat/completions", json=body)
-        assert response.status_code == 503 and response.headers["retry-after"] == "1"
-        assert response.json()["error"]["code"] == "model_busy"
+        assert response.status_code == 429 and response.headers["retry-after"] == "1"
+        error = response.json()["error"]
+        assert error["code"] == "model_queue_full" and "max_queue" in error["message"]
     finally:
-        engine.queue_timeout_s = timeout
+        engine.max_queue, scheduler.max_num_seqs = saved
         stream.close()
     wait_until_free(served_app)
 

@@ -60,7 +60,7 @@ def test_top_k_slider_reaches_the_api_bound_and_top_p_starts_above_zero():
 
 def test_every_request_field_reaches_the_engine_and_every_default_has_a_field():
     params = {f.name for f in dataclasses.fields(GenerationParams)}
-    assert set(SamplingOptions.model_fields) - {"logprobs"} == params
+    assert set(SamplingOptions.model_fields) == params
     assert set(GenerationDefaults.model_fields) <= params
 
 

@@ -39,7 +39,7 @@ def router(service: Service, settings: RestSettings) -> APIRouter:
             start = await _start(service, settings, body)
         except UserError as exc:
             return error_response(exc, renames)
-        shape = ChatShape(body.model)
+        shape = ChatShape(body.model, bool(body.logprobs), body.top_logprobs or 0)
         return await respond(http, start, shape, bool(body.stream), body.include_usage, renames)
 
     return api

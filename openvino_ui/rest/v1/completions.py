@@ -37,7 +37,7 @@ def router(service: Service, settings: RestSettings) -> APIRouter:
         def complete(cancel: threading.Event) -> Iterator[StreamEvent]:
             return service.complete(request, cancel)
 
-        shape = CompletionShape(body.model)
+        shape = CompletionShape(body.model, body.logprobs)
         return await respond(http, complete, shape, bool(body.stream), body.include_usage, renames)
 
     return api

@@ -18,7 +18,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from fastapi import Request
@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse, Response
 from sse_starlette import EventSourceResponse
 
 from ...errors import InvalidInput, UserError, error_place
-from ...generation import Delta, Finished, StreamEvent
+from ...generation import Delta, Finished, StreamEvent, TokenLogprob
 from ..errors import error_body, user_error_response
 
 log = logging.getLogger(__name__)
@@ -44,13 +44,15 @@ class Shape(Protocol):
         """Chunks before the first piece of text (chat: the one with the role)."""
         ...
 
-    def piece(self, text: str, finish_reason: str | None) -> dict[str, Any]: ...
+    def piece(self, text: str, logprobs: Sequence[TokenLogprob], finish_reason: str | None) -> dict[str, Any]:
+        """One chunk: a piece of text and the log probabilities of its tokens (if asked for)."""
+        ...
 
     def usage(self, finished: Finished) -> dict[str, Any]:
         """The last chunk: no choices, the usage."""
         ...
 
-    def reply(self, finished: Finished) -> dict[str, Any]:
+    def reply(self, finished: Finished, logprobs: Sequence[TokenLogprob] = ()) -> dict[str, Any]:
         """The whole reply of a request that is not streamed."""
         ...
 
@@ -118,9 +120,11 @@ async def respond(
     cancel = threading.Event()
     pump = EventPump(lambda: start(cancel), cancel)
     watcher = asyncio.create_task(_cancel_on_disconnect(http, cancel))
+    logprobs: list[TokenLogprob] = []  # of a reply that is not streamed
     try:
         event = await pump.next()
         while not stream and isinstance(event, Delta):
+            logprobs += event.logprobs
             event = await pump.next()
     except UserError as exc:
         return error_response(exc, renames)
@@ -133,7 +137,7 @@ async def respond(
         pump.close()
         if not isinstance(event, Finished):  # pragma: no cover - the service always ends with one
             raise RuntimeError("the generation ended without its Finished event")
-        return JSONResponse(shape.reply(event))
+        return JSONResponse(shape.reply(event, logprobs))
 
     async def closed(message: Any) -> None:
         pump.close()
@@ -175,18 +179,19 @@ async def _chunks(
     try:
         for chunk in shape.opening():
             yield _json(chunk)
-        held: str | None = None  # one piece is held back: the last one carries finish_reason
+        held: Delta | None = None  # one piece is held back: the last one carries finish_reason
         event = first
         while True:
             if isinstance(event, Finished):
-                yield _json(shape.piece(held or "", event.finish_reason))
+                last = held or Delta("")
+                yield _json(shape.piece(last.text, last.logprobs, event.finish_reason))
                 if include_usage:
                     yield _json(shape.usage(event))
                 yield DONE
                 return
             if held is not None:
-                yield _json(shape.piece(held, None))
-            held = event.text
+                yield _json(shape.piece(held.text, held.logprobs, None))
+            held = event
             event = await pump.next()
     except UserError as exc:
         yield _json({"error": exc.details})

@@ -144,6 +144,7 @@ class Sampling(Wire):
     seed: int | None = None
     stop: list[str] | None = None  # a single string arrives as a list of one
     n: int | None = None
+    ignore_eos: bool | None = None  # extension (vLLM's, llama-server's): run to max_tokens
 
     @field_validator("stop", mode="before")
     @classmethod
@@ -182,6 +183,7 @@ class Sampling(Wire):
             "presence_penalty": self.presence_penalty,
             "seed": self.seed,
             "stop": tuple(self.stop) if self.stop else None,
+            "ignore_eos": bool(self.ignore_eos),
         }
 
     def renames(self) -> dict[str, str]:
@@ -298,13 +300,16 @@ class CompletionRequest(Sampling):
             raise InvalidInput("suffix is not supported (no fill-in-the-middle).", param="suffix")
         if self.best_of not in (None, 1):
             raise InvalidInput("best_of must be 1: one completion is generated per request.", param="best_of")
-        if self.logprobs:
+        if self.logprobs is not None and not 0 <= self.logprobs <= 1:
             raise InvalidInput(
-                "logprobs are not available yet: this server's text generation reports the text and one "
-                "score per reply, not a log probability per token. Leave logprobs off.",
+                f"logprobs must be 0 or 1 (only the chosen token's log probability exists); got "
+                f"{self.logprobs}.",
                 param="logprobs",
             )
         return self
+
+    def sampling(self) -> dict[str, Any]:
+        return {**super().sampling(), "logprobs": self.logprobs is not None}
 
 
 # -- reading a request -----------------------------------------------------------------------------

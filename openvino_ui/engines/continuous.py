@@ -1,0 +1,401 @@
+"""Continuous batching: many requests share one openvino-genai ContinuousBatchingPipeline.
+
+One scheduler thread per loaded model calls `step()` while any request is unfinished and sleeps on a
+condition otherwise. Request threads call `BatchScheduler.submit()`, which adds their request to
+the pipeline (`add_request` is safe beside a running `step()`; adds are serialised among themselves
+because a VLM's add encodes the images with a shared embedder) and returns a `BatchRequest`.
+After each step the scheduler thread drains every request's GenerationHandle into that request's
+own queue, stamped with the time; the request thread turns the token ids into text incrementally
+(`Detokenizer`), so the scheduler thread only steps and hands out ids.
+
+Cancelling (the Stop button, a closed stream, a closed HTTP connection) sets the request's cancel
+event; the scheduler cancels the handle before its next step, which frees the sequence's KV blocks.
+
+A step that raises (openvino-genai refusing a request mid-step, say) leaves the pipeline unusable:
+every request in it fails with that error and the scheduler is marked `broken`, so the engine
+builds a fresh pipeline for the next request (engines/base.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import openvino_genai as og
+
+from ..config import BatchingSettings
+from ..generation import Delta, Finished, FinishReason, TokenLogprob
+from ..stats import GenerationMetrics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    """New tokens of one request, read after one step."""
+
+    ids: list[int]
+    logprobs: list[float]
+    at: float  # time.perf_counter() when the scheduler read them
+
+
+@dataclass(frozen=True)
+class _End:
+    """The end of one request: how it ended, or the error that ended it."""
+
+    finish_reason: FinishReason = "stop"
+    stopped: bool = False  # cancelled by its consumer
+    error: BaseException | None = None
+    at: float = field(default_factory=time.perf_counter)
+
+
+class BatchRequest:
+    """A request in the pipeline, as its own thread sees it: token ids as they come, then the end."""
+
+    def __init__(self, scheduler: BatchScheduler, request_id: int, cancel: threading.Event | None):
+        self.id = request_id
+        self.submitted = time.perf_counter()
+        self.cancel_event = cancel if cancel is not None else threading.Event()
+        self.handle: Any = None  # set by the scheduler's submit, read only by its thread
+        self._items: queue.Queue[_Tokens | _End] = queue.Queue()
+        self._scheduler = scheduler
+
+    def cancel(self) -> None:
+        """Stop generating for this request; its sequence is freed before the next step."""
+        self.cancel_event.set()
+        self._scheduler.wake()
+
+    def events(self) -> Iterator[_Tokens | _End]:
+        """Token batches in order, ending with one _End (blocks between them)."""
+        while True:
+            item = self._items.get()
+            yield item
+            if isinstance(item, _End):
+                return
+
+    def put(self, item: _Tokens | _End) -> None:
+        self._items.put(item)
+
+
+class BatchScheduler:
+    """Steps one ContinuousBatchingPipeline for every request submitted to it (see module doc)."""
+
+    serves_many = True  # the engine holds a place in it per request, not an exclusive turn
+
+    def __init__(self, pipeline: Any, name: str, max_num_seqs: int):
+        self.pipeline = pipeline
+        self.name = name
+        self.max_num_seqs = max_num_seqs  # how many it decodes at once; the rest wait inside
+        self.broken = False
+        self.steps = 0  # steps taken (tests and debugging)
+        self.max_batch = 0  # the most requests ever in the pipeline at once (tests and debugging)
+        self._ids = itertools.count()
+        self._add_lock = threading.Lock()
+        self._cond = threading.Condition(threading.Lock())
+        self._active: dict[int, BatchRequest] = {}
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name=f"ov-batch-{name}", daemon=True)
+        self._thread.start()
+
+    # -- request threads ---------------------------------------------------------------------
+
+    def submit(
+        self,
+        inputs: Any,
+        config: og.GenerationConfig,
+        images: list[Any] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> BatchRequest:
+        """Add a request: `inputs` is an ov.Tensor of token ids, or a rendered prompt string with
+        `images` (a VLM). Raises what add_request raises (a bad config) without harming others."""
+        if self.broken or self._closing:
+            raise RuntimeError(f"the batching pipeline of {self.name} is closed")
+        request = BatchRequest(self, next(self._ids), cancel)
+        with self._add_lock:
+            if images is not None:
+                request.handle = self.pipeline.add_request(request.id, inputs, images, config)
+            else:
+                request.handle = self.pipeline.add_request(request.id, inputs, config)
+        with self._cond:
+            self._active[request.id] = request
+            self.max_batch = max(self.max_batch, len(self._active))
+            self._cond.notify_all()
+        return request
+
+    def active(self) -> int:
+        """Requests in the pipeline (decoding, or waiting inside it for a free sequence slot)."""
+        with self._cond:
+            return len(self._active)
+
+    def wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def close(self, timeout: float | None = None) -> None:
+        """Let the requests in the pipeline finish, then end the scheduler thread."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        self._thread.join(timeout)
+
+    # -- the scheduler thread ----------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._active and not self._closing:
+                    self._cond.wait()
+                if not self._active:  # closing, and nothing left to finish
+                    return
+                requests = list(self._active.values())
+            self._cancel_requested(requests)
+            try:
+                if self.pipeline.has_non_finished_requests():
+                    self.pipeline.step()
+                    self.steps += 1
+            except Exception as exc:  # the pipeline is unusable now: fail everyone in it
+                self._fail_all(exc)
+                return
+            self._hand_out(requests)
+
+    def _cancel_requested(self, requests: list[BatchRequest]) -> None:
+        for request in requests:
+            if request.cancel_event.is_set():
+                request.handle.cancel()
+                self._finish(request, _End(stopped=True))
+
+    def _hand_out(self, requests: list[BatchRequest]) -> None:
+        """Drain each request's handle into its queue; end the requests that finished."""
+        now = time.perf_counter()
+        for request in requests:
+            if request.id not in self._active:
+                continue
+            handle = request.handle
+            reason: FinishReason = "stop"
+            while handle.can_read():
+                for output in handle.read().values():
+                    ids = list(output.generated_ids)
+                    if ids:
+                        request.put(_Tokens(ids, list(output.generated_log_probs), now))
+                    if output.finish_reason == og.GenerationFinishReason.LENGTH:
+                        reason = "length"
+            status = handle.get_status()
+            if status == og.GenerationStatus.RUNNING:
+                continue
+            if status == og.GenerationStatus.FINISHED:
+                self._finish(request, _End(finish_reason=reason))
+            elif status == og.GenerationStatus.IGNORED:
+                error = RuntimeError("the prompt does not fit the KV cache; raise batching.cache_size_gb")
+                self._finish(request, _End(error=error))
+            else:  # CANCEL or STOP: its consumer ended it
+                self._finish(request, _End(stopped=True))
+
+    def _finish(self, request: BatchRequest, end: _End) -> None:
+        with self._cond:
+            if self._active.pop(request.id, None) is None:
+                return
+        request.put(end)
+
+    def _fail_all(self, exc: Exception) -> None:
+        self.broken = True
+        log.warning(
+            "the batching pipeline of %s failed and will be rebuilt: %s", self.name, type(exc).__name__
+        )
+        with self._cond:
+            requests = list(self._active.values())
+            self._active.clear()
+        for request in requests:
+            request.put(_End(error=exc))
+
+
+class Detokenizer:
+    """Token ids to text, a piece at a time, correct across characters split over tokens.
+
+    Each step decodes from a few tokens back (`prefix`) so that a tokenizer's context-dependent
+    spacing comes out the same as decoding everything at once, and holds text back while it ends
+    in an incomplete UTF-8 sequence (decoded as U+FFFD).
+    """
+
+    def __init__(self, tokenizer: Any):
+        self._tokenizer = tokenizer
+        self.ids: list[int] = []
+        self._prefix = 0  # decode from here ...
+        self._read = 0  # ... and what lies before this was already handed out
+
+    def add(self, ids: list[int]) -> str:
+        """The new text that `ids` complete (may be empty while a character is incomplete)."""
+        self.ids.extend(ids)
+        before = self._decode(self.ids[self._prefix : self._read])
+        after = self._decode(self.ids[self._prefix :])
+        if len(after) <= len(before) or after.endswith("\ufffd"):
+            return ""
+        self._prefix, self._read = self._read, len(self.ids)
+        return after[len(before) :]
+
+    def flush(self) -> str:
+        """Whatever is still held back, once no more tokens come."""
+        before = self._decode(self.ids[self._prefix : self._read])
+        after = self._decode(self.ids[self._prefix :])
+        self._prefix = self._read = len(self.ids)
+        return after[len(before) :] if after.startswith(before) else ""
+
+    def token_text(self, token_id: int) -> str:
+        """One token on its own (for per-token log probabilities)."""
+        return self._decode([token_id])
+
+    def _decode(self, ids: list[int]) -> str:
+        return self._tokenizer.decode(ids, skip_special_tokens=True) if ids else ""
+
+
+class StopStrings:
+    """Stop strings matched on the text as it streams, holding back only what may begin one.
+
+    openvino-genai's sampler can match stop strings itself, but then it holds back as many tokens
+    as the longest stop string has, from every request and from the first token on (three decode
+    steps of delay for Gemma's "\nUser:"). Here only text that could still turn into a stop string
+    waits, and the request is cancelled as soon as one appears; the reply ends before it.
+    """
+
+    def __init__(self, stops: Iterator[str] | set[str] | tuple[str, ...]):
+        self._stops = tuple(s for s in stops if s)
+        self._held = ""
+        self.found = False
+
+    def feed(self, text: str) -> str:
+        """The part of `text` (after what was held back) that is safe to hand out now."""
+        if self.found:
+            return ""
+        buffer = self._held + text
+        hits = [i for i in (buffer.find(stop) for stop in self._stops) if i >= 0]
+        if hits:
+            self.found, self._held = True, ""
+            return buffer[: min(hits)]
+        keep = max(
+            (k for stop in self._stops for k in range(1, len(stop)) if buffer.endswith(stop[:k])), default=0
+        )
+        self._held = buffer[len(buffer) - keep :] if keep else ""
+        return buffer[: len(buffer) - keep]
+
+    def flush(self) -> str:
+        """What was held back, once the text ended without a stop string."""
+        held, self._held = ("" if self.found else self._held), ""
+        return held
+
+
+def measured(
+    submitted: float, first: float | None, last: float | None, tokens: int, prompt: int
+) -> GenerationMetrics:
+    """One request's speed from the times the scheduler read its tokens (times in seconds)."""
+    if first is None or last is None or tokens == 0:
+        return GenerationMetrics(0.0, 0.0, 0.0, 0, prompt)
+    ttft = first - submitted
+    decode = last - first
+    tpot = decode / (tokens - 1) if tokens > 1 else 0.0
+    rate = (tokens - 1) / decode if tokens > 1 and decode > 0 else tokens / max(last - submitted, 1e-9)
+    return GenerationMetrics(ttft * 1000.0, tpot * 1000.0, rate, tokens, prompt)
+
+
+def stream_batched(
+    scheduler: BatchScheduler,
+    inputs: Any,
+    config: og.GenerationConfig,
+    *,
+    tokenizer: Any,
+    device: str,
+    prompt_tokens: int | None,
+    images: list[Any] | None = None,
+    cancel: threading.Event | None = None,
+    sink: list[GenerationMetrics] | None = None,
+) -> Iterator[Delta | Finished]:
+    """Submit one request to `scheduler`; yield a Delta per new piece of text, then one Finished.
+
+    The stop strings of `config` are matched here on the text (StopStrings), not by the sampler.
+    Closing this generator (the consumer left) cancels the request. With `config.logprobs` set,
+    each Delta carries the log probability of every token it completes.
+    """
+    stops = StopStrings(config.stop_strings)
+    config.stop_strings = set()
+    if cancel is not None and cancel.is_set():  # cancelled while it waited for its turn: no work
+        metrics = measured(time.perf_counter(), None, None, 0, prompt_tokens or 0)
+        yield Finished(text="", metrics=metrics, device=device, stopped=True)
+        return
+    request = scheduler.submit(inputs, config, images=images, cancel=cancel)
+    detok = Detokenizer(tokenizer)
+    want_logprobs = bool(config.logprobs)
+    pieces: list[str] = []
+    pending: list[TokenLogprob] = []
+    first: float | None = None
+    last: float | None = None
+    end: _End | None = None
+    try:
+        for item in request.events():
+            if isinstance(item, _End):
+                end = item
+                break
+            first = item.at if first is None else first
+            last = item.at
+            if want_logprobs:
+                pending += [
+                    TokenLogprob(detok.token_text(t), lp)
+                    for t, lp in zip(item.ids, item.logprobs, strict=False)
+                ]
+            text = stops.feed(detok.add(item.ids))
+            if text:
+                pieces.append(text)
+                yield Delta(text, tuple(pending))
+                pending = []
+            if stops.found:  # the reply is complete; the sequence is freed before the next step
+                request.cancel()
+                end = _End(finish_reason="stop")
+                break
+    finally:
+        if end is None:  # the consumer left mid-stream: free the sequence
+            request.cancel()
+    if end.error is not None:
+        raise end.error
+    tail = "" if stops.found else stops.feed(detok.flush()) + stops.flush()
+    if tail or pending:
+        pieces.append(tail)
+        yield Delta(tail, tuple(pending))
+    if prompt_tokens is None:  # a VLM prompt: its length includes the image tokens, known only now
+        prompt_tokens = _vlm_prompt_tokens(request.handle)
+    metrics = measured(request.submitted, first, last, len(detok.ids), prompt_tokens)
+    if sink is not None:
+        sink.append(metrics)
+    yield Finished(
+        text="".join(pieces),
+        metrics=metrics,
+        device=device,
+        stopped=end.stopped,
+        finish_reason=end.finish_reason,
+    )
+
+
+def scheduler_config(settings: BatchingSettings) -> og.SchedulerConfig:
+    """openvino-genai's SchedulerConfig from a model's `batching` settings."""
+    config = og.SchedulerConfig()
+    config.max_num_seqs = settings.max_num_seqs
+    config.cache_size = settings.cache_size_gb  # GB; 0: grows as needed
+    config.max_num_batched_tokens = settings.max_num_batched_tokens
+    config.dynamic_split_fuse = settings.dynamic_split_fuse
+    config.enable_prefix_caching = settings.enable_prefix_caching
+    return config
+
+
+def batches_on(settings: BatchingSettings, device: str) -> bool:
+    """Whether a model with these settings runs continuous batching on `device`: never on an NPU,
+    whose plugin compiles static shapes and runs one stateful request at a time."""
+    return settings.enabled and "NPU" not in device.upper()
+
+
+def _vlm_prompt_tokens(handle: Any) -> int:
+    try:
+        return int(handle.get_vlm_perf_metrics().get_num_input_tokens())
+    except Exception:  # metrics are a report, never a reason to fail the request
+        return 0
