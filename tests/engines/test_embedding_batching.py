@@ -3,7 +3,6 @@ is busy are served by one pipeline call, within max_batch_texts, each counted as
 each getting the same vectors as when embedded alone. Deterministic: the test holds the model's
 turn and releases it only once every request waits for a batch."""
 
-import dataclasses
 import threading
 from pathlib import Path
 
@@ -56,7 +55,7 @@ class Counting:
 
 def counting(engine) -> Counting:
     wrapper = Counting(engine._loaded.pipeline)
-    engine._loaded = dataclasses.replace(engine._loaded, pipeline=wrapper)
+    engine._loaded.pipeline = wrapper
     return wrapper
 
 

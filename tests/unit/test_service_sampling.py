@@ -119,9 +119,11 @@ def test_stop_and_logprobs_are_checked():
     with pytest.raises(InvalidInput, match="not valid Unicode"):
         SamplingOptions.of(stop=["a\ud800"])
     assert SamplingOptions.of(logprobs=False).logprobs is False
-    with pytest.raises(InvalidInput, match="logprobs are not available yet") as info:
-        SamplingOptions.of(logprobs=True)
-    assert info.value.param == "logprobs" and info.value.status == 400
+    assert SamplingOptions.of(logprobs=True).logprobs is True
+    for name in ("logprobs", "ignore_eos"):
+        with pytest.raises(InvalidInput, match=f"{name} must be true or false") as info:
+            SamplingOptions.of(**{name: 1})
+        assert info.value.param == name and info.value.status == 400
 
 
 @pytest.mark.parametrize(
