@@ -30,8 +30,10 @@ from typing import Any
 import openvino_genai as og
 
 from ..config import BatchingSettings
-from ..generation import Delta, Finished, FinishReason, TokenLogprob
+from ..generation import Delta, Finished, FinishReason, GenerationParams, TokenLogprob
+from ..json_schemas import check_json_schema
 from ..stats import GenerationMetrics
+from .streaming import generation_config
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,7 @@ class BatchScheduler:
 
     def __init__(self, pipeline: Any, name: str, max_num_seqs: int):
         self.pipeline = pipeline
+        self.tokenizer = pipeline.get_tokenizer()
         self.name = name
         self.max_num_seqs = max_num_seqs  # how many it decodes at once; the rest wait inside
         self.broken = False
@@ -304,9 +307,8 @@ def measured(
 def stream_batched(
     scheduler: BatchScheduler,
     inputs: Any,
-    config: og.GenerationConfig,
+    params: GenerationParams,
     *,
-    tokenizer: Any,
     device: str,
     prompt_tokens: int | None,
     images: list[Any] | None = None,
@@ -315,19 +317,29 @@ def stream_batched(
 ) -> Iterator[Delta | Finished]:
     """Submit one request to `scheduler`; yield a Delta per new piece of text, then one Finished.
 
-    The stop strings of `config` are matched here on the text (StopStrings), not by the sampler.
-    Closing this generator (the consumer left) cancels the request. With `config.logprobs` set,
-    each Delta carries the log probability of every token it completes.
+    `inputs`: the prompt's token ids (ov.Tensor), or the rendered prompt string of a VLM with its
+    `images`; `prompt_tokens`: its length (None: read from the VLM's metrics at the end).
+    The stop strings (the model's and the request's) are matched here on the text (StopStrings),
+    not by the sampler. Closing this generator (the consumer left) cancels the request. With
+    `params.logprobs`, each Delta carries the log probability of every token it completes.
     """
+    if params.json_schema is not None:
+        # A schema the grammar compiler refuses fails a whole batching step (and with it every
+        # request in the batch), so it is checked before it gets there.
+        check_json_schema(params.json_schema)
+    config = generation_config(params, scheduler.pipeline.get_config())
+    config.apply_chat_template = False  # the prompt is already rendered (and maybe tokenised)
+    config.logprobs = 1 if params.logprobs else 0
     stops = StopStrings(config.stop_strings)
     config.stop_strings = set()
+    tokenizer = scheduler.tokenizer
     if cancel is not None and cancel.is_set():  # cancelled while it waited for its turn: no work
         metrics = measured(time.perf_counter(), None, None, 0, prompt_tokens or 0)
         yield Finished(text="", metrics=metrics, device=device, stopped=True)
         return
     request = scheduler.submit(inputs, config, images=images, cancel=cancel)
     detok = Detokenizer(tokenizer)
-    want_logprobs = bool(config.logprobs)
+    want_logprobs = params.logprobs
     pieces: list[str] = []
     pending: list[TokenLogprob] = []
     first: float | None = None

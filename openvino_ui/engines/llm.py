@@ -12,12 +12,10 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-import openvino as ov
 import openvino_genai as og
 
 from ..config import LLMSpec
 from ..generation import Delta, Finished, GenerationParams
-from ..json_schemas import check_json_schema
 from ..stats import GenerationMetrics
 from .base import Engine
 from .continuous import BatchScheduler, batches_on, scheduler_config, stream_batched
@@ -56,7 +54,7 @@ class LLMEngine(Engine):
         with self.serving(sink) as session:
             pipe = session.pipeline
             if isinstance(pipe, BatchScheduler):
-                tokenizer = pipe.pipeline.get_tokenizer()
+                tokenizer = pipe.tokenizer
                 if self._has_template:
                     text = tokenizer.apply_chat_template(
                         og.ChatHistory(list(messages)), add_generation_prompt=True
@@ -65,7 +63,16 @@ class LLMEngine(Engine):
                     ids = tokenizer.encode(text, add_special_tokens=False).input_ids
                 else:
                     ids = tokenizer.encode(_plain_prompt(messages)).input_ids
-                yield from self._batched(pipe, ids, params, session.device, cancel, sink)
+                prompt_tokens = int(ids.shape[-1])
+                yield from stream_batched(
+                    pipe,
+                    ids,
+                    params,
+                    device=session.device,
+                    prompt_tokens=prompt_tokens,
+                    cancel=cancel,
+                    sink=sink,
+                )
                 return
             refuse_logprobs(params)
             cfg = generation_config(params, pipe.get_generation_config())
@@ -88,8 +95,17 @@ class LLMEngine(Engine):
         with self.serving(sink) as session:
             pipe = session.pipeline
             if isinstance(pipe, BatchScheduler):
-                ids = pipe.pipeline.get_tokenizer().encode(prompt).input_ids
-                yield from self._batched(pipe, ids, params, session.device, cancel, sink)
+                ids = pipe.tokenizer.encode(prompt).input_ids
+                prompt_tokens = int(ids.shape[-1])
+                yield from stream_batched(
+                    pipe,
+                    ids,
+                    params,
+                    device=session.device,
+                    prompt_tokens=prompt_tokens,
+                    cancel=cancel,
+                    sink=sink,
+                )
                 return
             refuse_logprobs(params)
             cfg = generation_config(params, pipe.get_generation_config())
@@ -100,34 +116,6 @@ class LLMEngine(Engine):
                 return pipe.generate([prompt], cfg, streamer=streamer)
 
             yield from stream_generate(run, session.device, cancel, sink)
-
-    def _batched(
-        self,
-        scheduler: BatchScheduler,
-        ids: ov.Tensor,
-        params: GenerationParams,
-        device: str,
-        cancel: threading.Event | None,
-        sink: list[GenerationMetrics],
-    ) -> Iterator[Delta | Finished]:
-        if params.json_schema is not None:
-            # A schema the grammar compiler refuses fails a whole batching step (and with it every
-            # request in the batch), so it is checked before it gets there.
-            check_json_schema(params.json_schema)
-        cfg = generation_config(params, scheduler.pipeline.get_config())
-        cfg.apply_chat_template = False  # the prompt is already tokenised
-        if params.logprobs:
-            cfg.logprobs = 1
-        yield from stream_batched(
-            scheduler,
-            ids,
-            cfg,
-            tokenizer=scheduler.pipeline.get_tokenizer(),
-            device=device,
-            prompt_tokens=int(ids.shape[-1]),
-            cancel=cancel,
-            sink=sink,
-        )
 
 
 def _plain_prompt(messages: list[dict[str, str]]) -> str:

@@ -22,7 +22,6 @@ import openvino_genai as og
 
 from ..config import VLMSpec
 from ..generation import Delta, Finished, GenerationParams
-from ..json_schemas import check_json_schema
 from ..stats import GenerationMetrics
 from .base import Engine
 from .continuous import BatchScheduler, batches_on, scheduler_config, stream_batched
@@ -71,23 +70,16 @@ class VLMEngine(Engine):
         with self.serving(sink) as session:
             pipe = session.pipeline
             batched = isinstance(pipe, BatchScheduler)
-            tokenizer = pipe.pipeline.get_tokenizer() if batched else pipe.get_tokenizer()
+            tokenizer = pipe.tokenizer if batched else pipe.get_tokenizer()
             if self._has_template:
                 prompt = tokenizer.apply_chat_template(og.ChatHistory(turns), add_generation_prompt=True)
             else:
                 prompt = _plain_prompt(turns)
             if batched:
-                if params.json_schema is not None:
-                    check_json_schema(params.json_schema)  # a refused schema would fail the whole step
-                cfg = generation_config(params, pipe.pipeline.get_config())
-                cfg.apply_chat_template = False  # the prompt is already rendered
-                if params.logprobs:
-                    cfg.logprobs = 1
                 yield from stream_batched(
                     pipe,
                     prompt,
-                    cfg,
-                    tokenizer=tokenizer,
+                    params,
                     device=session.device,
                     prompt_tokens=None,
                     images=tensors,
