@@ -215,6 +215,9 @@ class ModelBase(Strict):
     preload: bool = False
     description: str = ""
     max_queue: int | None = Field(default=None, ge=0)  # unset: defaults.max_queue; null: no bound
+    # Pipelines built of this model (OpenVINO Model Server's instance_count): that many requests run
+    # at once, one per pipeline, the rest queue. asr, tts, embedding and rerank only (_entry_problems).
+    instances: int = Field(default=1, ge=1, le=64)
 
     @field_validator("device")
     @classmethod
@@ -422,6 +425,8 @@ def parse_config(text: str, path: Path) -> AppConfig:
                     f"{where}: model {name!r}: key 'embedding_model': {spec.embedding_model!r} is not an "
                     f"embedding model in this file; choose one of {config_names(models, 'embedding')}"
                 )
+            else:  # as many reranks at once as its embedding model has pipelines
+                models[name] = spec.model_copy(update={"instances": target.instances})
     if problems:
         raise ConfigError(problems)
     cache_dir = defaults.cache_dir
@@ -441,6 +446,16 @@ def _entry_problems(spec: AnySpec) -> list[str]:
         problems.append("key 'path' is missing: the folder of the OpenVINO IR model")
     if isinstance(spec, RerankSpec) and bi_encoder and not spec.embedding_model:
         problems.append("key 'embedding_model' is missing: a bi_encoder reranker needs an embedding model")
+    if isinstance(spec, LLMSpec | VLMSpec) and "instances" in spec.model_fields_set:
+        problems.append(
+            f"key 'instances': {spec.task} models serve many requests at once on one pipeline "
+            "(continuous batching); remove it, and raise batching.max_num_seqs to serve more at once"
+        )
+    if bi_encoder and "instances" in spec.model_fields_set:
+        problems.append(
+            "key 'instances': a bi_encoder reranker has no pipeline of its own; remove it and set "
+            f"instances on its embedding model {spec.embedding_model!r} (the reranker follows it)"
+        )
     if (
         isinstance(spec, LLMSpec | VLMSpec)
         and "max_new_tokens" in spec.generation.model_fields_set  # the built-in default is clipped

@@ -97,12 +97,14 @@ class ASREngine(Engine):
         # change what the pipeline still serving can do.
         if self.info_of_model().has_alignment_heads:
             try:
-                pipe = og.WhisperPipeline(path, device, word_timestamps=True, **self.properties)
+                pipe = og.WhisperPipeline(
+                    path, device, word_timestamps=True, **self.pipeline_properties(device)
+                )
                 self.word_timestamps_available = True
                 return pipe
             except Exception as exc:  # noqa: BLE001 - fall back, words then report as unavailable
                 log.warning("%s: word timestamps unavailable (%s); loading without them", self.name, exc)
-        pipe = og.WhisperPipeline(path, device, **self.properties)
+        pipe = og.WhisperPipeline(path, device, **self.pipeline_properties(device))
         self.word_timestamps_available = False
         return pipe
 

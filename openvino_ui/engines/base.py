@@ -2,16 +2,22 @@
 admission to the pipeline (a plain openvino-genai pipeline serves one request at a time), timing
 and statistics.
 
+A model with `instances: N` (asr, tts, embedding, rerank) builds N pipelines on its device: its
+FairLock has N permits, and a request whose turn begins borrows a free pipeline for that turn
+(`_Loaded.lend`), so up to N requests run at once, one per pipeline, and the rest queue as usual.
+
 A task engine overrides `_build` (construct its pipeline) and adds one typed method that runs its
 work inside `with self.serving() as session:`, using `session.pipeline`. Work done in pieces calls
 `session.yield_turn()` between them, so a short request waits about one piece, not a whole request.
 
 Locking, and why it cannot deadlock:
 * `_load_lock` serialises building and dropping pipelines (load, move, unload).
-* `_request_lock` (a FairLock) gives one request at a time the pipeline, first come first served.
+* `_request_lock` (a FairLock with one permit per pipeline instance) gives each request a turn on a
+  pipeline, first come first served.
 * A request may take `_load_lock` while it holds `_request_lock` (to reload an unloaded model), but
   nobody waits for `_request_lock` while holding `_load_lock`: loads and unloads swap the pipeline
-  reference without it, and only afterwards wait for the request still using the old pipeline.
+  reference without it, and only afterwards wait (taking every permit) for the requests still
+  using the old pipelines.
   A request always works on the pipeline it picked up when its turn began, so a swap never pulls
   a pipeline from under it; the next turn picks up whatever is current.
 """
@@ -19,11 +25,12 @@ Locking, and why it cannot deadlock:
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
@@ -63,19 +70,46 @@ class ModelInfo:
         return data
 
 
+@dataclass(eq=False)
 class _Loaded:
-    """A built pipeline and the device it runs on, replaced as one value so readers never mix them.
+    """The built pipelines and the device they run on, replaced as one value so readers never mix
+    them.
+
+    A plain pipeline serves one request at a time: `pipeline` and the `spares` (models.yaml
+    `instances` > 1, same device and properties) are lent to one request each for its turn
+    (`lend`/`give_back`). The FairLock has one permit per instance, so a request whose turn begins
+    always finds one free.
 
     A pipeline that serves many requests at once (`serves_many`, continuous batching) is not held
     through the turn; instead each request holds a place in it (`enter`/`leave`), and an unload or
     a move waits for the places of the pipeline it replaced to be given back.
     """
 
-    def __init__(self, pipeline: Any, device: str):
-        self.pipeline = pipeline
-        self.device = device
-        self.users = 0
+    pipeline: Any
+    device: str
+    spares: tuple[Any, ...] = ()
+    users: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
+        # Indices into instances(), not the objects: a test may swap `pipeline` for a wrapper.
+        self._free = list(range(1 + len(self.spares)))
+
+    def instances(self) -> tuple[Any, ...]:
+        return (self.pipeline, *self.spares)
+
+    def lend(self) -> tuple[int, Any]:
+        """A free instance for one turn: (its index, for give_back; the pipeline)."""
+        with self._cond:
+            if not self._free:  # the FairLock's permits make this impossible
+                raise RuntimeError("no free pipeline instance: more turns than instances")
+            index = min(self._free)  # the lowest: with little traffic one instance stays warm
+            self._free.remove(index)
+        return index, self.instances()[index]
+
+    def give_back(self, index: int) -> None:
+        with self._cond:
+            self._free.append(index)
 
     @property
     def serves_many(self) -> bool:
@@ -99,10 +133,15 @@ class _Loaded:
             return self._cond.wait_for(lambda: self.users == 0, timeout)
 
     def close(self) -> None:
-        """Stop what the pipeline runs of its own (a scheduler thread), once nobody uses it."""
-        close = getattr(self.pipeline, "close", None)
-        if close is not None:
-            close(timeout=0)
+        """Stop what the pipelines run of their own (a scheduler thread), once nobody uses them."""
+        for pipeline in self.instances():
+            _close_pipeline(pipeline)
+
+
+def _close_pipeline(pipeline: Any) -> None:
+    close = getattr(pipeline, "close", None)
+    if close is not None:
+        close(timeout=0)
 
 
 # Resolves another configured model by name (the bi-encoder reranker uses an embedding model).
@@ -130,6 +169,8 @@ class Engine:
         # The most requests that may wait for the pipeline (None: no bound); more are refused at once.
         self.max_queue: int | None = getattr(spec, "max_queue", None)
         self.device: str = spec.device
+        # Pipelines built per load (models.yaml `instances`); that many requests run at once.
+        self.instances: int = int(getattr(spec, "instances", 1) or 1)
         self.state = State.UNLOADED
         self.error: str | None = None
         self.load_time_s: float | None = None
@@ -137,7 +178,7 @@ class Engine:
         self._retired: list[_Loaded] = []  # replaced pipelines that requests may still use
         self.last_used = time.monotonic()  # for idle and least-recently-used unloading
         self._load_lock = threading.Lock()  # one load at a time; concurrent callers share its result
-        self._request_lock = FairLock()  # one request at a time per pipeline, in arrival order
+        self._request_lock = FairLock(self.instances)  # a turn per pipeline, in arrival order
         self._stats: dict[str, StatsRecorder] = {}
         self._stats_lock = threading.Lock()
         # Told about every finished request (openvino_ui.metrics); see _notify.
@@ -146,8 +187,23 @@ class Engine:
     # -- to override -------------------------------------------------------------------------
 
     def _build(self, device: str) -> Any:
-        """Construct and return the pipeline on `device` (properties are in self.properties)."""
+        """Construct and return one pipeline on `device`, with `self.pipeline_properties(device)`.
+
+        Called once per instance (models.yaml `instances`) at each load."""
         raise NotImplementedError(f"{type(self).__name__} must implement _build")
+
+    def pipeline_properties(self, device: str) -> dict[str, Any]:
+        """The OpenVINO properties of each pipeline built on `device`.
+
+        N instances on the CPU would each start one thread per core and fight over the cores, so
+        unless the model sets INFERENCE_NUM_THREADS each gets cores // N threads (at least 1).
+        Only for the plain CPU device: other plugins refuse the CPU's properties, and AUTO, HETERO
+        and MULTI decide their own CPU share.
+        """
+        properties = dict(self.properties)
+        if self.instances > 1 and device == "CPU" and "INFERENCE_NUM_THREADS" not in properties:
+            properties["INFERENCE_NUM_THREADS"] = max(1, _usable_cores() // self.instances)
+        return properties
 
     def _check_files(self) -> None:
         """Fail early, with the fix, when the model folder is missing or holds no OpenVINO IR."""
@@ -212,7 +268,7 @@ class Engine:
     def unload_if_idle(self, idle_for_s: float = 0.0) -> bool:
         """Unload only if no request holds or waits for the pipeline and it was last used more than
         `idle_for_s` ago; True if it was unloaded. Housekeeping uses this: it never delays a request."""
-        if not self._request_lock.acquire(timeout=0):
+        if not self._request_lock.acquire(timeout=0, exclusive=True):  # no request on any instance
             return False
         try:
             # A load in progress (minutes, maybe) is not idle; waiting for it would hold requests up.
@@ -227,7 +283,7 @@ class Engine:
             finally:
                 self._load_lock.release()
         finally:
-            self._request_lock.release()
+            self._request_lock.release(exclusive=True)
         self._close_retired(wait=False)
         return True  # the pool logs why
 
@@ -241,42 +297,48 @@ class Engine:
         """Build where nothing is loaded (call with _load_lock held); a failure leaves it `failed`."""
         self.state, self.device, self.error = State.LOADING, device, None
         try:
-            pipeline, seconds = self._build_timed(device)
+            loaded, seconds = self._build_timed(device)
         except ModelLoadFailed as exc:
             self.state, self.error, self.load_time_s = State.FAILED, exc.reason, None
             raise
-        self._install(pipeline, device, seconds)
+        self._install(loaded, seconds)
 
     def _move(self, old_device: str, device: str) -> None:
-        """Build on `device` while the old pipeline keeps serving (call with _load_lock held)."""
+        """Build on `device` while the old pipelines keep serving (call with _load_lock held)."""
         try:
-            pipeline, seconds = self._build_timed(device)
+            loaded, seconds = self._build_timed(device)
         except ModelLoadFailed as exc:
             self.error = exc.reason  # shown on the Models tab; the model stays ready where it was
             raise ModelLoadFailed(self.name, device, f"{exc.reason} (it still runs on {old_device})") from exc
-        self._install(pipeline, device, seconds)
+        self._install(loaded, seconds)
 
-    def _build_timed(self, device: str) -> tuple[Any, float]:
-        """Check the files and build on `device`; any failure becomes ModelLoadFailed with a short reason."""
+    def _build_timed(self, device: str) -> tuple[_Loaded, float]:
+        """Check the files and build every instance on `device`; any failure becomes ModelLoadFailed
+        with a short reason (and the instances built so far are dropped)."""
         started = time.perf_counter()
+        built: list[Any] = []
         try:
             self._check_files()
-            pipeline = self._build(device)
+            for _ in range(self.instances):
+                built.append(self._build(device))
         except Exception as exc:  # any failure becomes a visible error, never a crash
+            for pipeline in built:
+                _close_pipeline(pipeline)
             reason = _short_reason(exc)
             log.warning("loading %s on %s failed: %s", self.name, device, reason)
             raise ModelLoadFailed(self.name, device, reason) from exc
-        return pipeline, time.perf_counter() - started
+        return _Loaded(built[0], device, tuple(built[1:])), time.perf_counter() - started
 
-    def _install(self, pipeline: Any, device: str, seconds: float) -> None:
+    def _install(self, loaded: _Loaded, seconds: float) -> None:
         # _loaded before state: a reader that sees READY finds the pipeline too.
         if self._loaded is not None:
             self._retired.append(self._loaded)
-        self._loaded = _Loaded(pipeline, device)
-        self.device, self.load_time_s, self.error = device, seconds, None
+        self._loaded = loaded
+        self.device, self.load_time_s, self.error = loaded.device, seconds, None
         self.last_used = time.monotonic()
         self.state = State.READY
-        log.info("loaded %s on %s in %.2f s", self.name, device, seconds)
+        copies = f" ({self.instances} instances)" if self.instances > 1 else ""
+        log.info("loaded %s on %s in %.2f s%s", self.name, loaded.device, seconds, copies)
 
     def _drop_pipeline(self) -> None:
         """Forget the pipeline (call with _load_lock held); a request using it keeps its reference."""
@@ -286,12 +348,15 @@ class Engine:
         self._loaded = None
 
     def _wait_for_old_pipeline(self) -> None:
-        """Wait (ahead of the queue) until the requests using the replaced pipeline are done with it,
-        so its memory is free when load/unload returns. Never called with _load_lock held."""
-        if not self._request_lock.acquire(timeout=self.queue_timeout_s, first=True):
+        """Wait (ahead of the queue) until the requests using the replaced pipelines are done with
+        them, so their memory is free when load/unload returns. Never called with _load_lock held.
+
+        It takes every permit: each request in flight may hold an old instance (new requests wait
+        behind, as they would behind the one holder of a single pipeline)."""
+        if not self._request_lock.acquire(timeout=self.queue_timeout_s, first=True, exclusive=True):
             log.warning("%s: a request still uses the old pipeline; it is freed when that ends", self.name)
             return
-        self._request_lock.release()
+        self._request_lock.release(exclusive=True)
         self._close_retired(wait=True)
 
     def _close_retired(self, wait: bool) -> None:
@@ -325,9 +390,7 @@ class Engine:
             ok = True
             raise
         finally:
-            if session.holds_turn:
-                session.holds_turn = False
-                self._request_lock.release()
+            self._end_turn(session)
             if session.place is not None:
                 session.place.leave()
                 session.place = None
@@ -382,6 +445,7 @@ class Engine:
         self._begin_turn(session)
 
     def _yield_turn(self, session: Session) -> None:
+        self._return_instance(session)  # the next turn may run on another instance
         session.holds_turn = False  # until the turn comes back (requeue gives it up on timeout)
         if not self._request_lock.requeue(timeout=self.queue_timeout_s):
             raise ModelBusy(self.name, self.queue_timeout_s)
@@ -405,21 +469,39 @@ class Engine:
                 session.holds_turn = False
                 self._request_lock.release()
         except BaseException:
-            if session.holds_turn:
-                session.holds_turn = False
-                self._request_lock.release()
+            self._end_turn(session)
             raise
 
+    def _end_turn(self, session: Session) -> None:
+        """Give back the instance the turn borrowed, then the turn (in that order: whoever gets
+        the permit next must find an instance free)."""
+        self._return_instance(session)
+        if session.holds_turn:
+            session.holds_turn = False
+            self._request_lock.release()
+
+    @staticmethod
+    def _return_instance(session: Session) -> None:
+        if session.lease is not None:
+            loaded, index = session.lease
+            session.lease = None
+            loaded.give_back(index)
+
     def _pick_up_pipeline(self, session: Session) -> _Loaded:
-        """With the turn held: the current pipeline, loaded again if it was unloaded meanwhile (or
-        built afresh if it broke)."""
+        """With the turn held: the current pipeline (a free instance of a plain one), loaded again if
+        it was unloaded meanwhile (or built afresh if it broke)."""
         loaded = self._loaded
         if loaded is not None and getattr(loaded.pipeline, "broken", False):
             loaded = self._replace_broken(loaded)
         if loaded is None:
             log.info("%s was unloaded while a request waited: loading it again", self.name)
             loaded = self._load_if_needed()
-        session.pipeline, session.device = loaded.pipeline, loaded.device
+        if loaded.serves_many:
+            session.pipeline = loaded.pipeline
+        else:
+            index, session.pipeline = loaded.lend()
+            session.lease = (loaded, index)
+        session.device = loaded.device
         self.last_used = time.monotonic()
         return loaded
 
@@ -475,6 +557,14 @@ class Engine:
             description=self.spec.description,
             stats=self.stats(),
         )
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a container or taskset may allow fewer than the host has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _short_reason(exc: BaseException) -> str:

@@ -17,6 +17,11 @@ alone, and the next request leads in its place.
 
 Followers count against `max_queue` like requests waiting for the lock: a request that would
 make more than `max_queue` requests wait for a batch is refused at once (ModelQueueFull).
+
+A model with `instances: N` has N leaders at most, each serving its batch on its own pipeline: a
+request that arrives while fewer than N lead becomes a leader too (an idle pipeline should not
+wait for a busy one's batch to end); with N leaders, it follows. A leader's batch is itself and
+the oldest followers; another leader's request is never taken into it (that leader serves it).
 """
 
 from __future__ import annotations
@@ -53,14 +58,17 @@ class _Job:
 class DocumentBatcher:
     """Merges concurrent `embed_documents` requests of one engine (see the module docstring)."""
 
-    def __init__(self, engine: Engine, max_batch_texts: int, batch_wait_ms: float):
+    def __init__(self, engine: Engine, max_batch_texts: int, batch_wait_ms: float, leaders: int = 1):
         self.engine = engine
         self.max_batch_texts = max_batch_texts
         self.batch_wait_s = batch_wait_ms / 1000.0
+        self.max_leaders = leaders  # the engine's instances: one batch per pipeline at once
         self.pipeline_calls = 0  # merged or single calls made (for tests and debugging)
         self._cond = threading.Condition(threading.Lock())
-        self._pending: deque[_Job] = deque()  # not yet taken into a batch; the head leads
-        self._leading = False  # a leader exists (waiting for its turn or serving a batch)
+        self._pending: deque[_Job] = deque()  # not yet taken into a batch (leaders waiting included)
+        # Leaders waiting for their turn or serving a batch. Followers exist only while there are
+        # max_leaders of them: a leader with nobody to hand over to steps down.
+        self._leaders = 0
 
     def waiting(self) -> int:
         """How many requests wait for a batch (the leader waiting for its turn included)."""
@@ -72,15 +80,17 @@ class DocumentBatcher:
         job = _Job(texts)
         with self._cond:
             limit = self.engine.max_queue
-            if self._leading and limit is not None and len(self._pending) >= limit:
+            follows = self._leaders >= self.max_leaders
+            if follows and limit is not None and len(self._pending) >= limit:
                 waiting = len(self._pending)
                 self.engine.record_failed_request()
                 raise ModelQueueFull(self.engine.name, waiting)
             self._pending.append(job)
-            if self._leading:
+            if self._leaders:
                 self._cond.notify_all()  # a leader in its gathering window may be waiting for us
-            else:
-                self._leading = job.lead = True
+            if not follows:
+                self._leaders += 1
+                job.lead = True
         while not job.lead:
             job.wake.wait()
             if job.finished:
@@ -99,8 +109,7 @@ class DocumentBatcher:
         try:
             self._gather()
             with self.engine.serving() as session:
-                batch = self._take()
-                assert batch[0] is job  # the leader is always the head of the waiting requests
+                batch = self._take(job)
                 started = time.perf_counter()
                 self._run(session, batch)
                 for other in batch[1:]:
@@ -134,17 +143,22 @@ class DocumentBatcher:
                     return
                 self._cond.wait(remaining)
 
-    def _take(self) -> list[_Job]:
-        """The waiting requests, oldest first, up to max_batch_texts texts (at least one request)."""
-        batch: list[_Job] = []
-        total = 0
+    def _take(self, leader: _Job) -> list[_Job]:
+        """The leader's request, then the followers, oldest first, up to max_batch_texts texts.
+
+        With one leader it is the head of the waiting requests (the oldest), so this is the waiting
+        requests in arrival order."""
         with self._cond:
-            while self._pending:
-                size = len(self._pending[0].texts)
-                if batch and total + size > self.max_batch_texts:
+            self._pending.remove(leader)
+            batch, total = [leader], len(leader.texts)
+            for job in list(self._pending):
+                if job.lead:  # another leader, waiting for its own turn
+                    continue
+                if total + len(job.texts) > self.max_batch_texts:
                     break
-                batch.append(self._pending.popleft())
-                total += size
+                self._pending.remove(job)
+                batch.append(job)
+                total += len(job.texts)
         return batch
 
     def _run(self, session: Session, batch: list[_Job]) -> None:
@@ -175,13 +189,13 @@ class DocumentBatcher:
         return rows, time.perf_counter() - started
 
     def _hand_over(self, job: _Job) -> None:
-        """The leader is done: the head of the remaining requests leads next, or nobody does."""
+        """The leader is done: the oldest follower leads in its place, or one leader fewer."""
         with self._cond:
             if job in self._pending:  # refused admission before taking a batch
                 self._pending.remove(job)
-            if self._pending:
-                head = self._pending[0]
-                head.lead = True
-                head.wake.set()
+            follower = next((other for other in self._pending if not other.lead), None)
+            if follower is not None:
+                follower.lead = True
+                follower.wake.set()
             else:
-                self._leading = False
+                self._leaders -= 1

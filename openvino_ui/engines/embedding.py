@@ -42,9 +42,13 @@ class EmbeddingEngine(Engine):
         self._tokenizer_lock = threading.Lock()
         spec = self.spec
         batching = spec.batching and spec.max_batch_texts > 1
-        # Document requests that arrive together share one pipeline call (engines/batching.py).
-        # Queries are not merged: TextEmbeddingPipeline.embed_query takes one text per call.
-        self.batcher = DocumentBatcher(self, spec.max_batch_texts, spec.batch_wait_ms) if batching else None
+        # Document requests that arrive together share one pipeline call (engines/batching.py), a
+        # batch per instance at once. Queries are not merged: embed_query takes one text per call.
+        self.batcher = (
+            DocumentBatcher(self, spec.max_batch_texts, spec.batch_wait_ms, leaders=self.instances)
+            if batching
+            else None
+        )
 
     def _build(self, device: str) -> Any:
         spec = self.spec
@@ -60,7 +64,7 @@ class EmbeddingEngine(Engine):
             config.max_length = spec.max_length
         if choice.pooling == "last_token":
             config.padding_side = "left"  # the last token must be the last real token of every row
-        pipe = og.TextEmbeddingPipeline(str(spec.path), device, config, **self.properties)
+        pipe = og.TextEmbeddingPipeline(str(spec.path), device, config, **self.pipeline_properties(device))
         self.pooling = choice
         log.info(
             "%s: %s pooling, normalize=%s (%s)", self.name, choice.pooling, choice.normalize, choice.source

@@ -6,7 +6,9 @@ Two kinds, chosen by RerankSpec.method (engines/__init__.py calls `engine_class_
   probabilities (sigmoid of the cross-encoder's logit).
 * BiEncoderRerankEngine: cosine similarity of the query's and the documents' vectors from the
   embedding model named by `embedding_model`. It owns no pipeline: loading it makes sure that
-  embedding engine is ready, and the embedding engine's own lock serialises the model calls.
+  embedding engine is ready, and the embedding engine's own lock serialises the model calls. It
+  admits as many requests at once as that model has `instances` (config.py copies the number),
+  each "instance" being the same embedding engine.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class CrossEncoderRerankEngine(RerankEngine):
         config = og.TextRerankPipeline.Config()
         # Every document is scored; top_n is applied per request (the pipeline's is fixed at build time).
         config.top_n = self.spec.max_documents
-        return og.TextRerankPipeline(str(self.spec.path), device, config, **self.properties)
+        return og.TextRerankPipeline(str(self.spec.path), device, config, **self.pipeline_properties(device))
 
     def rerank(self, query: str, documents: Sequence[str], top_n: int) -> list[RankedDocument]:
         if not documents:

@@ -136,7 +136,7 @@ class TTSEngine(Engine):
         if self.backend == "kokoro":
             ensure_misaki_data(self.spec.path, self.name)
         self._voice_cache.clear()
-        return og.Text2SpeechPipeline(str(self.spec.path), device, **self.properties)
+        return og.Text2SpeechPipeline(str(self.spec.path), device, **self.pipeline_properties(device))
 
     def _check_files(self) -> None:
         super()._check_files()

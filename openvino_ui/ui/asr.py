@@ -10,9 +10,10 @@ from .. import examples
 from ..api import API
 from ..api.asr import subtitle_files
 from ..api.errors import as_gradio_error
+from ..engines.admission import report_place
 from ..languages import WHISPER_LANGUAGES
 from ..service import ASROptions, TranscribeRequest
-from .common import DOWNLOAD_CLASS, GLUE, example_inputs, model_dropdown
+from .common import DOWNLOAD_CLASS, GLUE, PROGRESS, example_inputs, model_dropdown, queue_place
 
 SEGMENT_HEADERS = ["start (s)", "end (s)", "text"]
 AUTO = [("Auto-detect", "auto")]
@@ -85,12 +86,20 @@ def build_asr_tab(api: API) -> None:
                 srt = gr.File(label="SubRip (.srt)", elem_classes=[DOWNLOAD_CLASS], elem_id="asr-srt")
                 vtt = gr.File(label="WebVTT (.vtt)", elem_classes=[DOWNLOAD_CLASS], elem_id="asr-vtt")
 
-    def do_transcribe(path: str | None, name: str, lang: str, mode: str, stamps: str) -> tuple[Any, ...]:
+    def do_transcribe(
+        path: str | None,
+        name: str,
+        lang: str,
+        mode: str,
+        stamps: str,
+        progress: gr.Progress = PROGRESS,  # injected by Gradio
+    ) -> tuple[Any, ...]:
         try:
             request = api.service.request(
                 TranscribeRequest, audio=path, model=name, language=lang, task=mode, timestamps=stamps
             )
-            result = api.service.transcribe(request)
+            with report_place(queue_place(progress, name)):
+                result = api.service.transcribe(request)
         except Exception as exc:
             raise as_gradio_error(exc) from exc
         rows = result.words if stamps == "word" else result.segments

@@ -14,6 +14,7 @@ from ..service.requests import ROLES
 from ..service.sampling import default_max_new_tokens
 from .common import (
     GLUE,
+    PROGRESS,
     SessionCancels,
     TabEvents,
     deferred,
@@ -21,6 +22,8 @@ from .common import (
     example_inputs,
     first_model_spec,
     model_dropdown,
+    queue_place,
+    reporting_place,
     sampling_controls,
     sampling_values,
     stream_reply,
@@ -86,6 +89,7 @@ def build_chat_tab(api: API) -> TabEvents:
         rep: float,
         seed_value: float | None,
         request: gr.Request,  # injected by Gradio (found by this annotation)
+        progress: gr.Progress = PROGRESS,  # injected by Gradio too (found by this default)
     ) -> Any:
         cancel = cancels.begin(request)
 
@@ -95,7 +99,8 @@ def build_chat_tab(api: API) -> TabEvents:
             chat = service.request(ChatRequest, model=model_name, messages=turns, sampling=sampling)
             return service.chat(chat, cancel)
 
-        yield from stream_reply(deferred(start), history)
+        events = reporting_place(deferred(start), queue_place(progress, model_name))
+        yield from stream_reply(events, history)
 
     inputs = [pending, chatbot, model, system_prompt, *sampling]
 

@@ -12,6 +12,7 @@ from gradio.helpers import Examples
 
 from ..api.errors import as_gradio_error
 from ..config import GenerationDefaults, GenerativeSpec
+from ..engines.admission import PlaceListener, report_place
 from ..generation import MAX_NEW_TOKENS, Delta, StreamEvent
 from ..service import SamplingOptions, Service
 from ..service.requests import Task
@@ -222,6 +223,54 @@ def sampling_values(
         repetition_penalty=float(penalty),
         seed=None if seed is None or seed < 0 else int(seed),
     )
+
+
+# The default of a handler's `progress` parameter: Gradio finds the parameter by this default and
+# passes a fresh tracker on each call (so one shared default is safe); it is not an API input.
+PROGRESS = gr.Progress()
+
+
+def queue_place(progress: gr.Progress, model: str | None) -> PlaceListener:
+    """A listener for engines.admission.report_place that shows a waiting request's place on the
+    tab's outputs ("Waiting for whisper-base: 2 requests ahead"), as gr.Progress text over a bar
+    that fills as the request moves up; Gradio's usual spinner returns once its turn begins.
+
+    gr.Progress shows no text without a level, so the bar is the share of the way from the place
+    the request started waiting at to the head of the queue.
+    """
+    name = model or "the model"
+    start: list[int] = []  # the most requests ahead seen in this wait
+
+    def show(ahead: int | None) -> None:
+        if ahead is None:
+            start.clear()
+            progress(None)
+            return
+        if not start or ahead > start[0]:  # housekeeping may jump ahead; a requeue goes back
+            start[:] = [ahead]
+        where = "next in line" if ahead == 0 else f"{ahead} request{'s' if ahead != 1 else ''} ahead"
+        progress((start[0] - ahead) / (start[0] + 1), desc=f"Waiting for {name}: {where}")
+
+    return show
+
+
+def reporting_place(events: Iterator[T], listener: PlaceListener) -> Iterator[T]:
+    """`events`, with `listener` told the request's queue place while the first one is pulled.
+
+    A request is admitted before its first event. Gradio runs each next() of a streaming handler in
+    a worker thread of its choice, so the listener (a context variable) is set and reset within
+    that one pull, never across a yield.
+    """
+    iterator = iter(events)
+    with report_place(listener):
+        first = next(iterator, _END)
+    if first is _END:
+        return
+    yield first  # type: ignore[misc]
+    yield from iterator
+
+
+_END = object()
 
 
 def deferred(start: Callable[[], Iterator[T]]) -> Iterator[T]:

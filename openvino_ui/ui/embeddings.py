@@ -12,11 +12,12 @@ from .. import examples
 from ..api import API
 from ..api.errors import as_gradio_error
 from ..config import EmbeddingSpec
+from ..engines.admission import report_place
 from ..errors import InvalidInput
 from ..outputs import output_dir
 from ..retrieval import lines_of, read_lines_file, similarity_matrix
 from ..service import EmbedRequest
-from .common import DOWNLOAD_CLASS, GLUE, example_inputs, model_dropdown
+from .common import DOWNLOAD_CLASS, GLUE, PROGRESS, example_inputs, model_dropdown, queue_place
 from .heatmap import render_heatmap
 
 
@@ -110,9 +111,16 @@ def build_embeddings_tab(api: API) -> None:
                 format="png",
             )
 
-    def go(text: str, upload: str | None, name: str, as_kind: str) -> tuple[Any, str, str]:
+    def go(
+        text: str,
+        upload: str | None,
+        name: str,
+        as_kind: str,
+        progress: gr.Progress = PROGRESS,  # injected by Gradio
+    ) -> tuple[Any, str, str]:
         try:
-            return embed_texts(api, text, upload, name, as_kind)
+            with report_place(queue_place(progress, name)):
+                return embed_texts(api, text, upload, name, as_kind)
         except Exception as exc:
             raise as_gradio_error(exc) from exc
 

@@ -11,8 +11,9 @@ from .. import examples
 from ..api import API
 from ..api.errors import as_gradio_error
 from ..config import RerankSpec
+from ..engines.admission import report_place
 from ..service import RerankRequest
-from .common import GLUE, example_inputs, model_dropdown
+from .common import GLUE, PROGRESS, example_inputs, model_dropdown, queue_place
 from .embeddings import texts_from
 
 HEADERS = ["rank", "score", "index", "document"]
@@ -97,9 +98,17 @@ def build_rerank_tab(api: API) -> None:
                 elem_id="rerank-table",
             )
 
-    def go(q: str, text: str, upload: str | None, name: str, n: float) -> tuple[Any, str]:
+    def go(
+        q: str,
+        text: str,
+        upload: str | None,
+        name: str,
+        n: float,
+        progress: gr.Progress = PROGRESS,  # injected by Gradio
+    ) -> tuple[Any, str]:
         try:
-            return rerank_table(api, q, text, upload, name, n)
+            with report_place(queue_place(progress, name)):
+                return rerank_table(api, q, text, upload, name, n)
         except Exception as exc:
             raise as_gradio_error(exc) from exc
 

@@ -9,8 +9,9 @@ from .. import examples
 from ..api import API
 from ..api.errors import as_gradio_error
 from ..audio import write_wav
+from ..engines.admission import report_place
 from ..service import SpeakRequest
-from .common import DOWNLOAD_CLASS, GLUE, example_inputs, model_dropdown
+from .common import DOWNLOAD_CLASS, GLUE, PROGRESS, example_inputs, model_dropdown, queue_place
 
 SPEED_ONLY_KOKORO = "SpeechT5 models speak at one speed only."
 
@@ -63,12 +64,21 @@ def build_tts_tab(api: API) -> None:
         wav = gr.File(label="WAV", elem_classes=[DOWNLOAD_CLASS], elem_id="tts-wav")
     readout_md = gr.Markdown("", elem_id="tts-readout")
 
-    def do_speak(words: str, name: str, who: str | None, rate: float, lang: str | None) -> tuple[Any, ...]:
+    def do_speak(
+        words: str,
+        name: str,
+        who: str | None,
+        rate: float,
+        lang: str | None,
+        progress: gr.Progress = PROGRESS,  # injected by Gradio
+    ) -> tuple[Any, ...]:
         try:
             request = api.service.request(
                 SpeakRequest, text=words, model=name, voice=who, speed=rate, language=lang
             )
-            speech = api.service.speak(request)
+            # a long text waits again between its sentences when others wait: shown the same way
+            with report_place(queue_place(progress, name)):
+                speech = api.service.speak(request)
         except Exception as exc:
             raise as_gradio_error(exc) from exc
         path = str(write_wav(speech.samples, speech.sample_rate))

@@ -15,12 +15,15 @@ from ..service import DescribeRequest
 from ..service.requests import IMAGE_ROLES
 from .common import (
     GLUE,
+    PROGRESS,
     SessionCancels,
     deferred,
     earlier_turns,
     example_inputs,
     first_model_spec,
     model_dropdown,
+    queue_place,
+    reporting_place,
     sampling_controls,
     sampling_values,
     stream_reply,
@@ -131,6 +134,7 @@ def build_vision_tab(api: API) -> None:
         rep: float,
         seed_value: float | None,
         request: gr.Request,
+        progress: gr.Progress = PROGRESS,  # injected by Gradio
     ) -> Any:
         cancel = cancels.begin(request)
 
@@ -142,7 +146,8 @@ def build_vision_tab(api: API) -> None:
             )
             return service.describe(ask, cancel)
 
-        yield from stream_reply(deferred(start), history)
+        events = reporting_place(deferred(start), queue_place(progress, model_name))
+        yield from stream_reply(events, history)
 
     inputs = [pending, image, chatbot, model, *sampling]
 

@@ -30,11 +30,11 @@ TOPICS = ("rivers", "mountains", "birds", "trains", "bread", "castles", "comets"
 
 
 class EngineRunner:
-    """openvino-ui's LLMEngine on the Gemma int8 IR with the given `batching` settings."""
+    """openvino-ui's chat engine (from an EnginePool) on the Gemma int8 IR with the given `batching` settings."""
 
     def __init__(self, path: Path, threads: int, batching: dict[str, Any] | bool, label: str):
         from ...config import parse_config
-        from ...engines.llm import LLMEngine
+        from ...pool import EnginePool
 
         self.label = label
         entry = {
@@ -47,8 +47,9 @@ class EngineRunner:
             _yaml({"defaults": {"cache_dir": None}, "models": {"chat": entry}}),
             Path(tempfile.gettempdir()) / "bench-batching.yaml",
         )
-        self.engine = LLMEngine("chat", config.models["chat"], config.models["chat"].properties)
-        self.engine.load()
+        self.pool = EnginePool(config)
+        self.pool.load("chat")
+        self.engine = self.pool.get("chat")
 
     def reply(self, messages: list[dict[str, str]], n: int) -> tuple[float, float, int, str]:
         """(TTFT s, decode span s, tokens, text) of one greedy reply of `n` tokens, EOS ignored."""
@@ -69,7 +70,7 @@ class EngineRunner:
         return first - start, last - first, tokens, text
 
     def close(self) -> None:
-        self.engine.unload()
+        self.pool.unload("chat")
 
 
 class OneUserRunner(EngineRunner):
