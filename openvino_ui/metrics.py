@@ -185,7 +185,8 @@ class PoolCollector(Collector):
         )
         in_flight = GaugeMetricFamily(
             PREFIX + "requests_in_flight",
-            "Requests holding the model now (a plain pipeline serves one at a time).",
+            "Requests the model serves now (one per pipeline instance, or up to max_num_seqs in a "
+            "continuous batch).",
             labels=["model"],
         )
         waiting = GaugeMetricFamily(
@@ -202,8 +203,6 @@ class PoolCollector(Collector):
             info.add_metric([name, task, operation_of(task), engine.device], 1.0)
             if current is State.READY and engine.load_time_s is not None:
                 load.add_metric([name], engine.load_time_s)
-            # is_busy(): a request holds the pipeline or waits for it, so at least one holds it (or
-            # is being handed it). An engine that batches many requests would report its own count.
-            in_flight.add_metric([name], 1.0 if engine.is_busy() else 0.0)
+            in_flight.add_metric([name], float(engine.in_flight()))
             waiting.add_metric([name], float(engine.queue_length()))
         yield from (state, info, load, in_flight, waiting)

@@ -243,6 +243,14 @@ class Engine:
         loaded = self._loaded
         return self._request_lock.busy() or (loaded is not None and loaded.users > 0)
 
+    def in_flight(self) -> int:
+        """How many requests the model serves right now (on its instances, or in its batch)."""
+        loaded = self._loaded
+        batched = 0
+        if loaded is not None and loaded.serves_many:
+            batched = min(loaded.users, self._serving_slots(loaded))
+        return self._request_lock.holders() + batched
+
     def queue_length(self) -> int:
         """How many requests wait for the pipeline (not counting those it serves)."""
         loaded = self._loaded

@@ -144,8 +144,8 @@ def test_beyond_the_sequences_and_the_queue_a_request_is_refused_at_once():
     engine = pool.ready("a")
     with ThreadPoolExecutor(1) as executor:
         first = executor.submit(chat, engine, "first")
-        wait_until(lambda: engine.is_busy())
-        with pytest.raises(ModelQueueFull):
+        wait_until(lambda: engine.in_flight() == 1)  # what /metrics reports as requests_in_flight
+        with pytest.raises(ModelQueueFull, match="max_queue"):
             chat(engine, "second")
         assert engine.queue_length() == 0
         gate.set()
