@@ -52,7 +52,9 @@ def generation_config(
     cfg.repetition_penalty = params.repetition_penalty
     cfg.frequency_penalty = params.frequency_penalty
     cfg.presence_penalty = params.presence_penalty
-    if params.stop:
+    if params.ignore_eos:  # the model's own stop strings end its text as EOS does: ignored too
+        cfg.stop_strings = set(params.stop)
+    elif params.stop:
         cfg.stop_strings = set(cfg.stop_strings) | set(params.stop)
     if params.json_schema is not None:
         cfg.structured_output_config = og.StructuredOutputConfig(json_schema=params.json_schema)

@@ -67,8 +67,9 @@ class SamplingOptions(Request):
         by continuous batching (ContinuousBatchingPipeline's GenerationOutput.generated_log_probs);
         a model on the plain pipeline (batching: off, or an NPU) refuses it with a clear message,
         since LLMPipeline reports one summed score per reply.
-    ignore_eos: generate max_new_tokens even past the model's end of text (stop strings still
-        apply); for benchmarks, as vLLM and llama-server offer it.
+    ignore_eos: generate max_new_tokens even past the model's end of text (its EOS tokens and its
+        own stop strings from generation_config.json; the request's `stop` still applies); for
+        benchmarks, as vLLM and llama-server offer it.
     """
 
     noun: ClassVar[str] = "sampling parameter"

@@ -103,3 +103,10 @@ def test_a_schema_the_grammar_compiler_refuses_fails_only_its_own_request(engine
         assert running.result(30).finish_reason == "length"
     good = GenerationParams(max_new_tokens=30, temperature=0.0, json_schema='{"type": "object"}')
     assert reply(cb, "hi", good).text.startswith("{")
+
+
+def test_ignore_eos_runs_to_the_token_limit_on_both_pipelines(engines):
+    params = GenerationParams(max_new_tokens=24, temperature=0.0, ignore_eos=True)
+    for name in ("cb", "plain"):
+        finished = reply(engines[name], QUESTIONS[0], params)
+        assert finished.metrics.generated_tokens == 24 and finished.finish_reason == "length", name
