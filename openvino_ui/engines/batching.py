@@ -1,7 +1,8 @@
 """Dynamic batching of document embeddings: requests that arrive together share one pipeline call.
 
 The first request to find no batch forming becomes the *leader*: it waits up to `batch_wait_ms`
-for company (only when the model is idle; a busy model gathers company anyway), then takes the
+for company (only when the model is idle and requests have lately come together: a lone client
+would only lose the wait; a busy model gathers company anyway), then takes the
 pipeline turn through `Engine.serving()` like any request. Requests that arrive meanwhile are
 *followers*: they do not queue on the engine's FairLock, they wait for the leader. Holding the
 turn, the leader takes the waiting requests in arrival order, up to `max_batch_texts` texts (a
@@ -69,6 +70,9 @@ class DocumentBatcher:
         # Leaders waiting for their turn or serving a batch. Followers exist only while there are
         # max_leaders of them: a leader with nobody to hand over to steps down.
         self._leaders = 0
+        # Requests came together lately: the last batch had company, or requests waited behind it.
+        # Without that a leader does not wait for company (a lone client would only lose the wait).
+        self._crowded = False
 
     def waiting(self) -> int:
         """How many requests wait for a batch (the leader waiting for its turn included)."""
@@ -133,7 +137,7 @@ class DocumentBatcher:
 
     def _gather(self) -> None:
         """An idle model: wait up to batch_wait_ms for more requests (until the batch is full)."""
-        if self.batch_wait_s <= 0 or self.engine.is_busy():
+        if self.batch_wait_s <= 0 or self.engine.is_busy() or not self._crowded:
             return
         deadline = time.monotonic() + self.batch_wait_s
         with self._cond:
@@ -159,6 +163,7 @@ class DocumentBatcher:
                 self._pending.remove(job)
                 batch.append(job)
                 total += len(job.texts)
+            self._crowded = len(batch) > 1
         return batch
 
     def _run(self, session: Session, batch: list[_Job]) -> None:
@@ -194,6 +199,7 @@ class DocumentBatcher:
             if job in self._pending:  # refused admission before taking a batch
                 self._pending.remove(job)
             follower = next((other for other in self._pending if not other.lead), None)
+            self._crowded = self._crowded or follower is not None
             if follower is not None:
                 follower.lead = True
                 follower.wake.set()

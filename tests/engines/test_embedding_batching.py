@@ -33,6 +33,7 @@ models:
   solo: {{task: embedding, path: '{path}', batching: off}}
   batched: {{task: embedding, path: '{path}', batch_wait_ms: 0}}
   small: {{task: embedding, path: '{path}', max_batch_texts: 4, batch_wait_ms: 0}}
+  patient: {{task: embedding, path: '{path}', batch_wait_ms: 100}}
 """
     pool = EnginePool(parse_config(yaml, Path("/tmp/m.yaml")))
     yield pool
@@ -124,3 +125,28 @@ def test_a_failing_batch_is_retried_request_by_request(pool):
     assert results[0].vectors.shape == (2, 32) and results[2].vectors.shape == (1, 32)
     after = engine.stats()
     assert after.requests == before.requests + 4 and after.failures == before.failures + 1
+
+
+class CountingCondition(threading.Condition):
+    """A Condition that counts its timed waits (the leader's wait for company)."""
+
+    def __init__(self):
+        super().__init__(threading.Lock())
+        self.timed_waits = 0
+
+    def wait(self, timeout=None):
+        if timeout is not None:
+            self.timed_waits += 1
+        return super().wait(timeout)
+
+
+def test_a_lone_client_never_waits_for_company_and_a_crowd_does(pool):
+    engine = pool.ready("patient", "embedding")
+    engine.batcher._cond = waits = CountingCondition()
+    for text in TEXTS:  # one client, one request after another: nobody to wait for
+        engine.embed([text])
+    assert waits.timed_waits == 0 and not engine.batcher._crowded
+    held_requests(engine, [TEXTS[:1], TEXTS[1:2], TEXTS[2:3]])  # these came together
+    assert engine.batcher._crowded
+    engine.embed([TEXTS[0]])  # the model is idle and requests lately came together: it waits
+    assert waits.timed_waits >= 1
