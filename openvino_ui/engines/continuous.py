@@ -11,6 +11,13 @@ own queue, stamped with the time; the request thread turns the token ids into te
 Cancelling (the Stop button, a closed stream, a closed HTTP connection) sets the request's cancel
 event; the scheduler cancels the handle before its next step, which frees the sequence's KV blocks.
 
+openvino-genai's `step()` holds Python's GIL for the whole step (tens of milliseconds with many
+sequences), so no other Python thread runs meanwhile: not the request threads that detokenise, not
+the event loop that sends the chunks. Stepping back to back would starve them (seconds of time to
+first token over HTTP at 8 users). So after handing out a step's tokens the scheduler waits until
+every request's thread has taken them (bounded by READERS_WAIT_S) and then yields the GIL once,
+which gives the event loop its turn; the Python work of a step is then done before the next one.
+
 A step that raises (openvino-genai refusing a request mid-step, say) leaves the pipeline unusable:
 every request in it fails with that error and the scheduler is marked `broken`, so the engine
 builds a fresh pipeline for the next request (engines/base.py).
@@ -36,6 +43,9 @@ from ..stats import GenerationMetrics
 from .streaming import generation_config
 
 log = logging.getLogger(__name__)
+# The longest the scheduler waits for the request threads to take a step's tokens (a thread that
+# is slow or gone must not stall everyone else's generation).
+READERS_WAIT_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,7 @@ class BatchRequest:
         self.submitted = time.perf_counter()
         self.cancel_event = cancel if cancel is not None else threading.Event()
         self.handle: Any = None  # set by the scheduler's submit, read only by its thread
+        self.unread = 0  # token batches handed out, not yet taken by its thread (scheduler._cond)
         self._items: queue.Queue[_Tokens | _End] = queue.Queue()
         self._scheduler = scheduler
 
@@ -74,12 +85,14 @@ class BatchRequest:
         self._scheduler.wake()
 
     def events(self) -> Iterator[_Tokens | _End]:
-        """Token batches in order, ending with one _End (blocks between them)."""
+        """Token batches in order, ending with one _End (blocks between them). A batch counts as
+        taken once the consumer asks for the next one, i.e. when it has handled it."""
         while True:
             item = self._items.get()
             yield item
             if isinstance(item, _End):
                 return
+            self._scheduler.taken(self)
 
     def put(self, item: _Tokens | _End) -> None:
         self._items.put(item)
@@ -140,6 +153,13 @@ class BatchScheduler:
         with self._cond:
             self._cond.notify_all()
 
+    def taken(self, request: BatchRequest) -> None:
+        """`request`'s thread has handled one batch of tokens."""
+        with self._cond:
+            request.unread -= 1
+            if request.unread <= 0:
+                self._cond.notify_all()
+
     def close(self, timeout: float | None = None) -> None:
         """Let the requests in the pipeline finish, then end the scheduler thread."""
         with self._cond:
@@ -166,6 +186,17 @@ class BatchScheduler:
                 self._fail_all(exc)
                 return
             self._hand_out(requests)
+            self._let_readers_catch_up()
+
+    def _let_readers_catch_up(self) -> None:
+        """Wait (bounded) until every request's thread has taken its tokens, then yield the GIL once
+        (the event loop's turn): step() holds the GIL, so this is when their work gets done."""
+        with self._cond:
+            self._cond.wait_for(
+                lambda: self._closing or all(r.unread <= 0 for r in self._active.values()),
+                READERS_WAIT_S,
+            )
+        time.sleep(0)
 
     def _cancel_requested(self, requests: list[BatchRequest]) -> None:
         for request in requests:
@@ -185,6 +216,8 @@ class BatchScheduler:
                 for output in handle.read().values():
                     ids = list(output.generated_ids)
                     if ids:
+                        with self._cond:
+                            request.unread += 1
                         request.put(_Tokens(ids, list(output.generated_log_probs), now))
                     if output.finish_reason == og.GenerationFinishReason.LENGTH:
                         reason = "length"

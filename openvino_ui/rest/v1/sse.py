@@ -174,24 +174,24 @@ async def _cancel_on_disconnect(http: Request, cancel: threading.Event) -> None:
 async def _chunks(
     first: StreamEvent, pump: EventPump, shape: Shape, include_usage: bool
 ) -> AsyncIterator[str]:
-    """The SSE data lines: opening chunks, one per piece of text (finish_reason on the last piece),
-    the usage chunk when asked for, then [DONE]. A failure after the start becomes an error event."""
+    """The SSE data lines: opening chunks, one per piece of text, a last one with an empty delta and
+    the finish_reason, the usage chunk when asked for, then [DONE]. A failure after the start
+    becomes an error event."""
     try:
         for chunk in shape.opening():
             yield _json(chunk)
-        held: Delta | None = None  # one piece is held back: the last one carries finish_reason
+        # Each piece goes out as it comes (holding one back for finish_reason would cost every
+        # stream a token of latency); the end is a chunk of its own with an empty delta and the
+        # finish_reason, as OpenAI's streams end.
         event = first
         while True:
             if isinstance(event, Finished):
-                last = held or Delta("")
-                yield _json(shape.piece(last.text, last.logprobs, event.finish_reason))
+                yield _json(shape.piece("", (), event.finish_reason))
                 if include_usage:
                     yield _json(shape.usage(event))
                 yield DONE
                 return
-            if held is not None:
-                yield _json(shape.piece(held.text, held.logprobs, None))
-            held = event
+            yield _json(shape.piece(event.text, event.logprobs, None))
             event = await pump.next()
     except UserError as exc:
         yield _json({"error": exc.details})
