@@ -48,6 +48,16 @@ if [ "$want_bench" = 1 ]; then
   echo "== building llama-cpp-python (llama.cpp peer of openvino-ui bench)"
   CMAKE_ARGS="-DGGML_NATIVE=ON" "${pip[@]}" install --no-binary llama-cpp-python \
     "llama-cpp-python==0.3.36" "torch==2.13.0"
+  bash scripts/llama-server.sh | sed "s/^/== llama-server (the many-users peer): /"
+  # infinity-emb, the dynamic-batching embedding peer, pins numpy<2 and older uvicorn/typer that
+  # conflict with this project: it gets a virtual environment of its own (torch pinned: CPU build).
+  infinity="${OPENVINO_UI_INFINITY_VENV:-${OPENVINO_UI_BENCH_CACHE:-$HOME/.cache/openvino-ui/bench}/infinity-venv}"
+  if [ ! -x "$infinity/bin/infinity_emb" ]; then
+    echo "== infinity-emb into $infinity (the embeddings peer of openvino-ui bench)"
+    "$PYTHON" -m venv "$infinity"
+    "$infinity/bin/python" -m pip --disable-pip-version-check -q install \
+      "infinity-emb[server,torch,optimum]==0.0.78" "torch==2.13.0"
+  fi
 fi
 echo "== pip install (extras: $extras)"
 # torch first and pinned: this is the CPU build; an unpinned torch pulls a multi-GB CUDA build.

@@ -177,8 +177,16 @@ def probe(quick: bool = True) -> dict[str, Any]:
         "thp_mode": thp_mode(),
         "glibc_tunables": os.environ.get("GLIBC_TUNABLES", ""),
         "versions": versions(),
+        # How the llama.cpp peer was built here (AMX tiles only where the OS grants them).
+        "llama_server": _llama_server_build(),
         "probe_s": round(time.perf_counter() - started, 1),
     }
+
+
+def _llama_server_build() -> dict[str, Any]:
+    from .cases.users import build_info
+
+    return build_info()
 
 
 def ov_resolved(xml: str, properties: dict[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,7 @@ TOPICS = ("rivers", "mountains", "birds", "trains", "bread", "castles", "comets"
 
 
 class EngineRunner:
-    """openvino-ui's chat engine (from an EnginePool) on the Gemma int8 IR with the given `batching` settings."""
+    """openvino-ui's chat engine (from an EnginePool) on the Gemma int8 IR, with `batching` settings."""
 
     def __init__(self, path: Path, threads: int, batching: dict[str, Any] | bool, label: str):
         from ...config import parse_config
