@@ -299,7 +299,9 @@ def test_the_build_script_reads_the_plan_and_check_says_not_built(tmp_path):
 def test_the_cases_are_listed_with_their_targets():
     from openvino_ui.bench.cases import load_cases
 
-    found = {c.name: c for c in load_cases(("serving",), full=False) if c.name.startswith("users-")}
+    quick = {c.name for c in load_cases(("serving",), full=False) if c.name.startswith("users-")}
+    assert quick == {"users-ov-int8-vs-llama-server-q4_k_m"}
+    found = {c.name: c for c in load_cases(("serving",), full=True) if c.name.startswith("users-")}
     assert set(found) == {"users-ov-int8-vs-llama-server-q8_0", "users-ov-int8-vs-llama-server-q4_k_m"}
     targets = {m.name: m.target for m in found["users-ov-int8-vs-llama-server-q8_0"].metrics}
     assert (targets["agg_tok_s_u1"], targets["agg_tok_s_u8"], targets["agg_tok_s_u16"]) == (1.0, 1.5, 1.8)
