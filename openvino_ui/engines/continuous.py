@@ -32,6 +32,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import openvino_genai as og
@@ -103,9 +104,10 @@ class BatchScheduler:
 
     serves_many = True  # the engine holds a place in it per request, not an exclusive turn
 
-    def __init__(self, pipeline: Any, name: str, max_num_seqs: int):
+    def __init__(self, pipeline: Any, name: str, max_num_seqs: int, model_dir: Path | None = None):
         self.pipeline = pipeline
         self.tokenizer = pipeline.get_tokenizer()
+        self.fast_tokenizer = fast_tokenizer(model_dir, self.tokenizer)  # None: OpenVINO's detokenizer
         self.name = name
         self.max_num_seqs = max_num_seqs  # how many it decodes at once; the rest wait inside
         self.broken = False
@@ -250,22 +252,86 @@ class BatchScheduler:
             request.put(_End(error=exc))
 
 
+# Texts whose token ids must decode the same through both detokenizers before the fast one is used.
+_CHECK_TEXTS = (
+    "Hello, world! The capital of France is Paris.\n\n  Two spaces, a\ttab.",
+    "Héllo wörld: 日本語のテキスト, 中文, Ελληνικά, русский 🎉🚀 and code: def f(x):\n    return x**2",
+    " leading space, trailing space ",
+)
+
+
+def fast_tokenizer(model_dir: Path | None, reference: Any) -> Any | None:
+    """The model's tokenizer.json as a Hugging Face `tokenizers` Tokenizer, if it decodes exactly as
+    `reference` (openvino-genai's Tokenizer) does; else None.
+
+    openvino-genai's `decode` holds the GIL for ~0.15-0.3 ms a call, and streaming needs a call or
+    two per token and request; `tokenizers`' DecodeStream takes a few microseconds. Its output is
+    checked against the model's own detokenizer (multilingual text, emoji, whitespace, special
+    tokens) before it is trusted.
+    """
+    path = None if model_dir is None else Path(model_dir) / "tokenizer.json"
+    if path is None or not path.is_file():
+        return None
+    try:
+        import tokenizers
+        from tokenizers.decoders import DecodeStream
+
+        fast = tokenizers.Tokenizer.from_file(str(path))
+        for text in _CHECK_TEXTS:
+            ids = [int(t) for t in reference.encode(text).input_ids.data[0]]
+            ids += [int(t) for t in _special_ids(reference)]
+            stream = DecodeStream(skip_special_tokens=True)
+            streamed = "".join(piece for t in ids if (piece := stream.step(fast, t)) is not None)
+            if streamed != reference.decode(ids, skip_special_tokens=True):
+                log.info(
+                    "%s: tokenizer.json decodes differently; using OpenVINO's detokenizer", path.parent.name
+                )
+                return None
+        return fast
+    except Exception as exc:  # a faster path only: the model's own detokenizer always works
+        log.info(
+            "%s: tokenizer.json not usable (%s); using OpenVINO's detokenizer",
+            path.parent.name,
+            type(exc).__name__,
+        )
+        return None
+
+
+def _special_ids(tokenizer: Any) -> list[int]:
+    ids = []
+    for getter in ("get_eos_token_id", "get_bos_token_id"):
+        value = getattr(tokenizer, getter, lambda: -1)()
+        if isinstance(value, int) and value >= 0:
+            ids.append(value)
+    return ids
+
+
 class Detokenizer:
     """Token ids to text, a piece at a time, correct across characters split over tokens.
 
-    Each step decodes from a few tokens back (`prefix`) so that a tokenizer's context-dependent
-    spacing comes out the same as decoding everything at once, and holds text back while it ends
-    in an incomplete UTF-8 sequence (decoded as U+FFFD).
+    With `fast` (a `tokenizers` Tokenizer, see fast_tokenizer) it uses its DecodeStream. Otherwise
+    each step decodes from a few tokens back (`prefix`) with the model's own detokenizer, so that a
+    tokenizer's context-dependent spacing comes out the same as decoding everything at once, and
+    holds text back while it ends in an incomplete UTF-8 sequence (decoded as U+FFFD).
     """
 
-    def __init__(self, tokenizer: Any):
+    def __init__(self, tokenizer: Any, fast: Any | None = None):
         self._tokenizer = tokenizer
+        self._fast = fast
+        self._stream: Any = None
+        if fast is not None:
+            from tokenizers.decoders import DecodeStream
+
+            self._stream = DecodeStream(skip_special_tokens=True)
         self.ids: list[int] = []
         self._prefix = 0  # decode from here ...
         self._read = 0  # ... and what lies before this was already handed out
 
     def add(self, ids: list[int]) -> str:
         """The new text that `ids` complete (may be empty while a character is incomplete)."""
+        if self._stream is not None:
+            self.ids.extend(ids)
+            return "".join(piece for t in ids if (piece := self._stream.step(self._fast, t)) is not None)
         self.ids.extend(ids)
         before = self._decode(self.ids[self._prefix : self._read])
         after = self._decode(self.ids[self._prefix :])
@@ -276,6 +342,8 @@ class Detokenizer:
 
     def flush(self) -> str:
         """Whatever is still held back, once no more tokens come."""
+        if self._stream is not None:
+            return ""  # DecodeStream holds back only an incomplete character, which never completes
         before = self._decode(self.ids[self._prefix : self._read])
         after = self._decode(self.ids[self._prefix :])
         self._prefix = self._read = len(self.ids)
@@ -283,6 +351,8 @@ class Detokenizer:
 
     def token_text(self, token_id: int) -> str:
         """One token on its own (for per-token log probabilities)."""
+        if self._fast is not None:
+            return str(self._fast.decode([token_id], skip_special_tokens=True))
         return self._decode([token_id])
 
     def _decode(self, ids: list[int]) -> str:
@@ -371,7 +441,7 @@ def stream_batched(
         yield Finished(text="", metrics=metrics, device=device, stopped=True)
         return
     request = scheduler.submit(inputs, config, images=images, cancel=cancel)
-    detok = Detokenizer(tokenizer)
+    detok = Detokenizer(tokenizer, scheduler.fast_tokenizer)
     want_logprobs = params.logprobs
     pieces: list[str] = []
     pending: list[TokenLogprob] = []

@@ -34,7 +34,7 @@ class LLMEngine(Engine):
                 str(self.spec.path), scheduler_config(self.spec.batching), device, self.properties
             )
             self._has_template = bool(pipe.get_tokenizer().chat_template)
-            return BatchScheduler(pipe, self.name, self.spec.batching.max_num_seqs)
+            return BatchScheduler(pipe, self.name, self.spec.batching.max_num_seqs, self.spec.path)
         pipe = og.LLMPipeline(str(self.spec.path), device, **self.properties)
         # A model without a chat template still chats: we then format the turns ourselves.
         self._has_template = bool(pipe.get_tokenizer().chat_template)

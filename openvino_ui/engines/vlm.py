@@ -46,7 +46,7 @@ class VLMEngine(Engine):
                 str(self.spec.path), scheduler_config(self.spec.batching), device, self.properties
             )
             self._has_template = bool(batching.get_tokenizer().chat_template)
-            return BatchScheduler(batching, self.name, self.spec.batching.max_num_seqs)
+            return BatchScheduler(batching, self.name, self.spec.batching.max_num_seqs, self.spec.path)
         pipe = og.VLMPipeline(str(self.spec.path), device, **self.properties)
         self._has_template = bool(pipe.get_tokenizer().chat_template)
         return pipe

@@ -110,3 +110,25 @@ def test_ignore_eos_runs_to_the_token_limit_on_both_pipelines(engines):
     for name in ("cb", "plain"):
         finished = reply(engines[name], QUESTIONS[0], params)
         assert finished.metrics.generated_tokens == 24 and finished.finish_reason == "length", name
+
+
+def test_streaming_detokenisation_is_fast_where_it_decodes_exactly_as_the_model(tmp_path):
+    import shutil
+
+    import openvino_genai as og
+
+    from openvino_ui.engines.continuous import Detokenizer, fast_tokenizer
+
+    folder = fixture_path("tiny-llm")
+    reference = og.Tokenizer(str(folder))
+    fast = fast_tokenizer(folder, reference)
+    assert fast is not None  # its tokenizer.json decodes exactly as its OpenVINO detokenizer
+    text = "Héllo 日本語 🎉 done"
+    ids = [int(t) for t in reference.encode(text).input_ids.data[0]]
+    for decoder in (Detokenizer(reference, fast), Detokenizer(reference)):
+        pieces = [decoder.add([t]) for t in ids] + [decoder.flush()]
+        assert "".join(pieces) == reference.decode(ids, skip_special_tokens=True)
+        assert not any("\ufffd" in piece for piece in pieces)
+    assert fast_tokenizer(tmp_path, reference) is None  # no tokenizer.json: OpenVINO's detokenizer
+    shutil.copy(fixture_path("tiny-vlm") / "tokenizer.json", tmp_path / "tokenizer.json")
+    assert fast_tokenizer(tmp_path, reference) is None  # another model's: it decodes differently
