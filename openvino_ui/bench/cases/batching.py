@@ -5,6 +5,8 @@ detokenisation and all), timed from the outside the same way.
   batching-vs-plain-1user: one request at a time (128 tokens, EOS ignored): decode tok/s between
                            the first and last piece, and TTFT. Batching must not cost a lone user
                            speed (issue 13); if it did, low load would belong on the plain path.
+  two-models-threads:      a chat model (8 streams) and an embedding model (4 clients) serving at
+                           once: OpenVINO's default threads against one thread each.
   prefix-cache-5turn:      a 5-turn conversation that re-sends its history each turn, as every chat
                            client does (64 tokens per reply): TTFT of turns 2-5 and the whole
                            conversation's time, with enable_prefix_caching on against off.
@@ -12,6 +14,7 @@ detokenisation and all), timed from the outside the same way.
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -100,6 +103,73 @@ class ConversationRunner(EngineRunner):
         }
 
 
+class TwoModelsRunner:
+    """A chat model streaming to 8 users and an embedding model serving 4 clients at the same time,
+    in one EnginePool, for SECONDS: how two models serving at once share the cores."""
+
+    SECONDS = 10.0
+
+    def __init__(self, chat: Path, embed: Path, threads: int | None, label: str):
+        from ...config import parse_config
+        from ...pool import EnginePool
+
+        self.label = label
+        properties = {} if threads is None else {"INFERENCE_NUM_THREADS": threads}
+        models = {
+            "chat": {"task": "llm", "path": str(chat), "properties": properties},
+            "embed": {"task": "embedding", "path": str(embed), "properties": properties},
+        }
+        config = parse_config(
+            _yaml({"defaults": {"cache_dir": None}, "models": models}),
+            Path(tempfile.gettempdir()) / "bench-two-models.yaml",
+        )
+        self.pool = EnginePool(config)
+        for name in models:
+            self.pool.load(name)
+
+    def run(self) -> dict[str, float]:
+        import threading
+
+        from ...generation import Finished, GenerationParams
+
+        chat, embed = self.pool.get("chat"), self.pool.get("embed")
+        params = GenerationParams(max_new_tokens=96, temperature=0.0, ignore_eos=True)
+        deadline = time.monotonic() + self.SECONDS
+        counts = {"tokens": 0, "embeds": 0}
+        lock = threading.Lock()
+
+        def chat_user() -> None:
+            for _ in range(10_000):  # bounded; the deadline ends it first
+                if time.monotonic() > deadline:
+                    return
+                question = f"Tell a story about {int(_RNG.integers(1_000_000))}."
+                for event in chat.stream([{"role": "user", "content": question}], params):
+                    if isinstance(event, Finished):
+                        with lock:
+                            counts["tokens"] += event.metrics.generated_tokens
+
+        def embed_client() -> None:
+            for _ in range(100_000):
+                if time.monotonic() > deadline:
+                    return
+                embed.embed([f"a short text about number {int(_RNG.integers(1_000_000))}"])
+                with lock:
+                    counts["embeds"] += 1
+
+        workers = [threading.Thread(target=chat_user) for _ in range(8)]
+        workers += [threading.Thread(target=embed_client) for _ in range(4)]
+        started = time.monotonic()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        elapsed = time.monotonic() - started
+        return {"chat_tok_s": counts["tokens"] / elapsed, "embed_req_s": counts["embeds"] / elapsed}
+
+    def close(self) -> None:
+        self.pool.close()
+
+
 def _yaml(data: dict[str, Any]) -> str:
     import yaml
 
@@ -135,5 +205,18 @@ def cases(full: bool) -> list[Case]:
                 ),
             ),
             notes="a 5-turn chat re-sends its history each turn (64-token replies, a fresh topic per run)",
+        ),
+        Case(
+            name="two-models-threads",
+            group="serving",
+            engine="chat + embeddings at once, OpenVINO's default threads (all cores each)",
+            peer="chat + embeddings at once, INFERENCE_NUM_THREADS: 1 each",
+            metrics=[Metric("chat_tok_s", "tok/s"), Metric("embed_req_s", "requests/s")],
+            only_threads=(os.cpu_count() or 1,),
+            make=lambda t: (
+                TwoModelsRunner(assets.gemma_ov("int8"), assets.minilm_ov(), None, "default threads"),
+                TwoModelsRunner(assets.gemma_ov("int8"), assets.minilm_ov(), 1, "1 thread each"),
+            ),
+            notes="8 chat streams (96 tokens, EOS ignored) and 4 embedding clients for 10 s in one pool",
         ),
     ]

@@ -664,7 +664,7 @@ def cases(full: bool) -> list[Case]:
     out = [
         Case(
             name="embed-users-8-batched-vs-serial",
-            group="embedding users",
+            group="embedding-users",
             engine=engine,
             peer="the same model with batching: false (serialized)",
             metrics=metrics(2.0),
@@ -675,7 +675,7 @@ def cases(full: bool) -> list[Case]:
         ),
         Case(
             name="embed-users-1-batched-vs-serial",
-            group="embedding users",
+            group="embedding-users",
             engine=engine,
             peer="the same model with batching: false (serialized)",
             metrics=metrics(None),
@@ -692,7 +692,7 @@ def cases(full: bool) -> list[Case]:
             out.append(
                 Case(
                     name=f"embed-users-{clients}-vs-infinity-{label}",
-                    group="embedding users",
+                    group="embedding-users",
                     engine=engine,
                     peer=f"infinity-emb {INFINITY_VERSION} --engine {name} (fp32, dynamic batching)",
                     metrics=metrics(None),
