@@ -63,16 +63,7 @@ class LLMEngine(Engine):
                     ids = tokenizer.encode(text, add_special_tokens=False).input_ids
                 else:
                     ids = tokenizer.encode(_plain_prompt(messages)).input_ids
-                prompt_tokens = int(ids.shape[-1])
-                yield from stream_batched(
-                    pipe,
-                    ids,
-                    params,
-                    device=session.device,
-                    prompt_tokens=prompt_tokens,
-                    cancel=cancel,
-                    sink=sink,
-                )
+                yield from _batched(pipe, ids, params, session.device, cancel, sink)
                 return
             refuse_logprobs(params)
             cfg = generation_config(params, pipe.get_generation_config())
@@ -96,16 +87,7 @@ class LLMEngine(Engine):
             pipe = session.pipeline
             if isinstance(pipe, BatchScheduler):
                 ids = pipe.tokenizer.encode(prompt).input_ids
-                prompt_tokens = int(ids.shape[-1])
-                yield from stream_batched(
-                    pipe,
-                    ids,
-                    params,
-                    device=session.device,
-                    prompt_tokens=prompt_tokens,
-                    cancel=cancel,
-                    sink=sink,
-                )
+                yield from _batched(pipe, ids, params, session.device, cancel, sink)
                 return
             refuse_logprobs(params)
             cfg = generation_config(params, pipe.get_generation_config())
@@ -116,6 +98,20 @@ class LLMEngine(Engine):
                 return pipe.generate([prompt], cfg, streamer=streamer)
 
             yield from stream_generate(run, session.device, cancel, sink)
+
+
+def _batched(
+    scheduler: BatchScheduler,
+    ids: Any,
+    params: GenerationParams,
+    device: str,
+    cancel: threading.Event | None,
+    sink: list[GenerationMetrics],
+) -> Iterator[Delta | Finished]:
+    """The continuous-batching stream of a tokenised prompt (`ids`, an ov.Tensor)."""
+    return stream_batched(
+        scheduler, ids, params, device=device, prompt_tokens=int(ids.shape[-1]), cancel=cancel, sink=sink
+    )
 
 
 def _plain_prompt(messages: list[dict[str, str]]) -> str:

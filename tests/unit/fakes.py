@@ -160,3 +160,31 @@ def run_threads(fn, n: int) -> list[Any]:
     for t in threads:
         t.join()
     return results
+
+
+def start(fn, *args, places=None) -> tuple[threading.Thread, dict]:
+    """Run fn(*args) in a thread (reporting its place in a queue to `places`, if given); its
+    result (or exception) lands in the returned dict."""
+    from openvino_ui.engines.admission import report_place
+
+    out: dict = {}
+
+    def target() -> None:
+        try:
+            if places is None:
+                out["result"] = fn(*args)
+            else:
+                with report_place(places):
+                    out["result"] = fn(*args)
+        except Exception as exc:  # collected for the assertions
+            out["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread, out
+
+
+def finish(*threads: threading.Thread) -> None:
+    for thread in threads:
+        thread.join(10)
+        assert not thread.is_alive(), "a request never finished"

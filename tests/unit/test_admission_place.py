@@ -13,7 +13,7 @@ import pytest
 from openvino_ui.engines.admission import FairLock, report_place
 from openvino_ui.errors import ModelBusy
 
-from .fakes import Turns, fake_pool, reset_fakes, wait_until
+from .fakes import Turns, fake_pool, finish, reset_fakes, start, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -35,31 +35,6 @@ class Places:
     def now(self) -> list[int | None]:
         with self._lock:
             return list(self.seen)
-
-
-def start(fn, *args, places: Places | None = None) -> tuple[threading.Thread, dict]:
-    """Run fn(*args) in a thread, reporting its places to `places`; its result lands in the dict."""
-    out: dict = {}
-
-    def target() -> None:
-        try:
-            if places is None:
-                out["result"] = fn(*args)
-            else:
-                with report_place(places):
-                    out["result"] = fn(*args)
-        except Exception as exc:  # collected for the assertions
-            out["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    return thread, out
-
-
-def finish(*threads: threading.Thread) -> None:
-    for thread in threads:
-        thread.join(10)
-        assert not thread.is_alive(), "a caller never finished"
 
 
 def take_and_release(lock: FairLock, gate: threading.Event | None = None) -> bool:

@@ -11,33 +11,12 @@ import pytest
 from openvino_ui.engines.admission import FairLock, QueueFull
 from openvino_ui.errors import ModelBusy, ModelQueueFull
 
-from .fakes import FakeEngine, Turns, fake_pool, reset_fakes, run_threads, wait_until
+from .fakes import FakeEngine, Turns, fake_pool, finish, reset_fakes, run_threads, start, wait_until
 
 
 @pytest.fixture(autouse=True)
 def reset_fake():
     reset_fakes()
-
-
-def start(fn, *args) -> tuple[threading.Thread, dict]:
-    """Run fn(*args) in a thread; its result (or exception) lands in the returned dict."""
-    out: dict = {}
-
-    def target() -> None:
-        try:
-            out["result"] = fn(*args)
-        except Exception as exc:  # collected for the assertions
-            out["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    return thread, out
-
-
-def finish(*threads: threading.Thread) -> None:
-    for thread in threads:
-        thread.join(10)
-        assert not thread.is_alive(), "a request never finished"
 
 
 # -- the lock ------------------------------------------------------------------------------------

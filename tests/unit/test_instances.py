@@ -18,7 +18,7 @@ from openvino_ui.engines.admission import FairLock
 from openvino_ui.engines.batching import DocumentBatcher
 from openvino_ui.errors import ConfigError, ModelQueueFull
 
-from .fakes import FakeEngine, fake_pool, reset_fakes, wait_until
+from .fakes import FakeEngine, fake_pool, finish, reset_fakes, start, wait_until
 
 TWO = "models:\n  s: {task: asr, path: x, instances: 2}\n"
 
@@ -80,26 +80,6 @@ class InstanceEngine(FakeEngine):
                     assert gate.wait(10), f"the test never released {label}"
                 served.append((session.pipeline["device"], session.pipeline["id"]))
         return served
-
-
-def start(fn, *args) -> tuple[threading.Thread, dict]:
-    out: dict = {}
-
-    def target() -> None:
-        try:
-            out["result"] = fn(*args)
-        except Exception as exc:  # collected for the assertions
-            out["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    return thread, out
-
-
-def finish(*threads: threading.Thread) -> None:
-    for thread in threads:
-        thread.join(10)
-        assert not thread.is_alive(), "a request never finished"
 
 
 def pool_of(yaml_text: str = TWO, devices=("CPU",)):
