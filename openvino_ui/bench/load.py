@@ -324,6 +324,19 @@ async def run_level(
         return Level(users, time.perf_counter() - t0, list(replies))
 
 
+def run_coroutine(coroutine: Any) -> Any:
+    """Run `coroutine` to its end from synchronous code, also where this thread already runs an
+    event loop (Playwright's sync API keeps one running, for one): then in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as executor:
+        return executor.submit(asyncio.run, coroutine).result()
+
+
 def sweep(
     url: str,
     levels: Sequence[int],
@@ -345,7 +358,7 @@ def sweep(
             def make(u: int, i: int, n: int = n) -> dict[str, Any]:
                 return body(n, u, i)
 
-            out[n] = asyncio.run(run_level(url, n, make, requests_per_user(n), timeout_s))
+            out[n] = run_coroutine(run_level(url, n, make, requests_per_user(n), timeout_s))
             if check is not None:
                 check()
     finally:

@@ -7,13 +7,13 @@ Timings are never asserted; only counts, shapes and reasons.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shlex
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -122,7 +122,7 @@ def test_a_level_counts_every_users_replies_and_the_servers_usage(fake_server):
     def body(u: int, i: int) -> dict:
         return {"model": "m", "max_tokens": 24, "stream": True, "stream_options": {"include_usage": True}}
 
-    level = asyncio.run(load.run_level(url, 3, body, requests_per_user=2))
+    level = load.run_coroutine(load.run_level(url, 3, body, requests_per_user=2))
     assert level.errors() == []
     assert [len(user) for user in level.replies] == [2, 2, 2]
     for reply in level.all:
@@ -137,10 +137,10 @@ def test_a_level_counts_every_users_replies_and_the_servers_usage(fake_server):
 def test_without_usage_the_content_chunks_are_counted_and_errors_are_kept(fake_server):
     server = fake_server()
     url = server.base_url + "/v1/chat/completions"
-    level = asyncio.run(load.run_level(url, 1, lambda u, i: {"max_tokens": 7, "stream": True}))
+    level = load.run_coroutine(load.run_level(url, 1, lambda u, i: {"max_tokens": 7, "stream": True}))
     (reply,) = level.all
     assert reply.usage_tokens is None and reply.tokens == 7
-    bad = asyncio.run(load.run_level(url, 2, lambda u, i: {"bad": True}, requests_per_user=3))
+    bad = load.run_coroutine(load.run_level(url, 2, lambda u, i: {"bad": True}, requests_per_user=3))
     assert [len(user) for user in bad.replies] == [1, 1]  # a user stops at its first failure
     assert len(bad.errors()) == 2 and bad.errors()[0].startswith("HTTP 400")
 
@@ -327,3 +327,28 @@ def test_derived_targets_that_are_not_ratios():
 def test_request_amx_on_this_machine_answers_without_crashing():
     granted, reason = users.request_amx()
     assert isinstance(granted, bool) and reason
+
+
+def test_the_load_runs_where_an_event_loop_already_runs():
+    # Playwright's sync API (the browser tests, earlier in a full run) keeps a loop running in the
+    # main thread; asyncio.run() would refuse there
+    import asyncio
+
+    async def answer() -> int:
+        return 5
+
+    async def caller() -> int:
+        return load.run_coroutine(answer())
+
+    def in_a_thread_with_its_own_loop() -> None:  # whatever this test's own thread runs
+        loop = asyncio.new_event_loop()
+        try:
+            found.append(loop.run_until_complete(caller()))
+        finally:
+            loop.close()
+
+    found: list[int] = []
+    thread = threading.Thread(target=in_a_thread_with_its_own_loop)
+    thread.start()
+    thread.join(30)
+    assert found == [5]
