@@ -252,8 +252,8 @@ class BatchScheduler:
             request.put(_End(error=exc))
 
 
-# Texts whose token ids must decode the same through both detokenizers before the fast one is used.
-_CHECK_TEXTS = (
+# Texts on which a model's tokenizer.json must agree with its OpenVINO tokenizer before it is used.
+CHECK_TEXTS = (
     "Hello, world! The capital of France is Paris.\n\n  Two spaces, a\ttab.",
     "Héllo wörld: 日本語のテキスト, 中文, Ελληνικά, русский 🎉🚀 and code: def f(x):\n    return x**2",
     " leading space, trailing space ",
@@ -277,7 +277,7 @@ def fast_tokenizer(model_dir: Path | None, reference: Any) -> Any | None:
         from tokenizers.decoders import DecodeStream
 
         fast = tokenizers.Tokenizer.from_file(str(path))
-        for text in _CHECK_TEXTS:
+        for text in CHECK_TEXTS:
             ids = [int(t) for t in reference.encode(text).input_ids.data[0]]
             ids += [int(t) for t in _special_ids(reference)]
             stream = DecodeStream(skip_special_tokens=True)

@@ -150,3 +150,21 @@ def test_a_lone_client_never_waits_for_company_and_a_crowd_does(pool):
     assert engine.batcher._crowded
     engine.embed([TEXTS[0]])  # the model is idle and requests lately came together: it waits
     assert waits.timed_waits >= 1
+
+
+def test_token_counts_come_fast_where_tokenizer_json_counts_as_the_model(pool, tmp_path):
+    import openvino_genai as og
+
+    from openvino_ui.engines.embedding import _count_with, fast_counter
+
+    engine = pool.get("batched", "embedding")
+    counter = engine._token_counter()
+    assert not hasattr(counter, "func")  # not the OpenVINO fallback (a functools.partial)
+    reference = og.Tokenizer(str(engine.spec.path))
+    for texts in (TEXTS, ["word " * 3000], ["ünïcödé 日本語 🎉"], [""]):
+        assert counter(list(texts)) == _count_with(reference, None, list(texts))
+    # a tokenizer.json that counts otherwise is not used
+    (tmp_path / "tokenizer.json").write_text(
+        '{"version": "1.0", "model": {"type": "WordLevel", "vocab": {"[UNK]": 0}, "unk_token": "[UNK]"}}'
+    )
+    assert fast_counter(tmp_path, None, reference) is None
