@@ -43,10 +43,14 @@ extras="convert"
 [ "$want_bench" = 1 ] && extras="$extras,bench"
 
 if [ "$want_bench" = 1 ]; then
-  # The llama.cpp peer, compiled for this CPU (GGML_NATIVE) from the sdist: ~30 min on 2 cores.
-  # torch is pinned in the same command so that nothing pulls a CUDA build.
-  echo "== building llama-cpp-python (llama.cpp peer of openvino-ui bench)"
-  CMAKE_ARGS="-DGGML_NATIVE=ON" "${pip[@]}" install --no-binary llama-cpp-python \
+  # The llama.cpp peer, compiled for this CPU from the sdist: ~30 min on 2 cores. ggml's flags come
+  # from the same plan as scripts/llama-server.sh: GGML_NATIVE, except on a CPU with AMX whose OS
+  # does not grant the AMX tile state, where AMX is left out (ggml's AMX matmul dies with SIGILL
+  # there). torch is pinned in the same command so that nothing pulls a CUDA build.
+  eval "$(PYTHONPATH="$PWD" "$VENV/bin/python" -m openvino_ui.bench.cases.users plan --shell)"
+  ggml_args="$(printf '%s\n' $LS_CMAKE_ARGS | grep '^-DGGML_' | grep -v CCACHE | tr '\n' ' ')"
+  echo "== building llama-cpp-python (llama.cpp peer of openvino-ui bench): $LS_FLAGS: $ggml_args"
+  CMAKE_ARGS="$ggml_args" "${pip[@]}" install --no-binary llama-cpp-python \
     "llama-cpp-python==0.3.36" "torch==2.13.0"
   bash scripts/llama-server.sh | sed "s/^/== llama-server (the many-users peer): /"
   # infinity-emb, the dynamic-batching embedding peer, pins numpy<2 and older uvicorn/typer that
