@@ -23,7 +23,7 @@ from ..retrieval import Embeddings, PoolingChoice, choose_pooling
 from .admission import Session
 from .base import Engine
 from .batching import DocumentBatcher
-from .continuous import CHECK_TEXTS
+from .text_stream import CHECK_TEXTS
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from functools import partial
 
 import pytest
 
-from openvino_ui.engines.continuous import Detokenizer, StopStrings
+from openvino_ui.engines.text_stream import Detokenizer, StopStrings
 from openvino_ui.errors import ModelQueueFull
 from openvino_ui.generation import Delta, Finished, GenerationParams
 

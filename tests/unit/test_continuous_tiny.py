@@ -117,7 +117,7 @@ def test_streaming_detokenisation_is_fast_where_it_decodes_exactly_as_the_model(
 
     import openvino_genai as og
 
-    from openvino_ui.engines.continuous import Detokenizer, fast_tokenizer
+    from openvino_ui.engines.text_stream import Detokenizer, fast_tokenizer
 
     folder = fixture_path("tiny-llm")
     reference = og.Tokenizer(str(folder))
