@@ -176,14 +176,19 @@ def test_two_requests_run_at_once_on_two_pipelines_while_a_third_waits():
     assert stats.requests == 3 and stats.failures == 0 and not engine.is_busy()
 
 
+def occupy_both(engine) -> list[tuple]:
+    """Requests A and B hold the two instances (until the test releases them)."""
+    for key in "AB":
+        engine.hold(key)
+    started = [start(engine.work_on, key) for key in "AB"]
+    assert engine.event(engine.started, "A").wait(10) and engine.event(engine.started, "B").wait(10)
+    return started
+
+
 def test_max_queue_counts_only_the_requests_beyond_the_instances():
     pool = pool_of("models:\n  s: {task: asr, path: x, instances: 2, max_queue: 1}\n")
     engine = pool.ready("s")
-    for key in "AB":
-        engine.hold(key)
-    a, _ = start(engine.work_on, "A")
-    b, _ = start(engine.work_on, "B")
-    assert engine.event(engine.started, "A").wait(10) and engine.event(engine.started, "B").wait(10)
+    (a, _), (b, _) = occupy_both(engine)
     c, out_c = start(engine.work_on, "C")
     wait_until(lambda: engine.queue_length() == 1)
     with pytest.raises(ModelQueueFull, match="1 request"):
@@ -199,11 +204,7 @@ def test_max_queue_counts_only_the_requests_beyond_the_instances():
 def test_unload_waits_for_every_request_in_flight_and_a_queued_one_loads_two_pipelines_again():
     pool = pool_of()
     engine = pool.ready("s")
-    for key in "AB":
-        engine.hold(key)
-    a, out_a = start(engine.work_on, "A")
-    b, out_b = start(engine.work_on, "B")
-    assert engine.event(engine.started, "A").wait(10) and engine.event(engine.started, "B").wait(10)
+    (a, out_a), (b, out_b) = occupy_both(engine)
     queued, out_queued = start(engine.work_on, "C")
     wait_until(lambda: engine.queue_length() == 1)
     unloader, out_unload = start(pool.unload, "s")
