@@ -362,6 +362,15 @@ def scheduler_config(settings: BatchingSettings) -> og.SchedulerConfig:
     return config
 
 
+def build_scheduler(
+    name: str, path: Path, settings: BatchingSettings, device: str, properties: dict[str, Any]
+) -> BatchScheduler:
+    """A scheduler around a ContinuousBatchingPipeline of the model at `path` (an LLM or a VLM
+    folder: openvino-genai tells them apart by its files)."""
+    pipeline = og.ContinuousBatchingPipeline(str(path), scheduler_config(settings), device, properties)
+    return BatchScheduler(pipeline, name, settings.max_num_seqs, path)
+
+
 def batches_on(settings: BatchingSettings, device: str) -> bool:
     """Whether a model with these settings runs continuous batching on `device`: never on an NPU,
     whose plugin compiles static shapes and runs one stateful request at a time."""

@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -23,7 +22,7 @@ from ..retrieval import Embeddings, PoolingChoice, choose_pooling
 from .admission import Session
 from .base import Engine
 from .batching import DocumentBatcher
-from .text_stream import CHECK_TEXTS
+from .text_stream import CHECK_TEXTS, tokenizer_json
 
 log = logging.getLogger(__name__)
 
@@ -148,13 +147,10 @@ def fast_counter(
 ) -> Callable[[list[str]], int] | None:
     """A token counter on `folder`'s tokenizer.json (Hugging Face `tokenizers`), if it counts as
     `reference` (the OpenVINO tokenizer) does on check texts; else None."""
-    path = None if folder is None else Path(folder) / "tokenizer.json"
-    if path is None or not path.is_file():
+    fast = tokenizer_json(folder)
+    if fast is None:
         return None
     try:
-        import tokenizers
-
-        fast = tokenizers.Tokenizer.from_file(str(path))
         fast.no_padding()
         fast.no_truncation()
         # Truncate where the OpenVINO tokenizer does: max_length, else its own limit (found by a
@@ -168,9 +164,9 @@ def fast_counter(
 
         for text in (*CHECK_TEXTS, _LONG_TEXT):
             if count([text]) != _count_with(reference, max_length, [text]):
-                log.info("%s: tokenizer.json counts differently; counting with OpenVINO's", path.parent.name)
+                log.info("%s: tokenizer.json counts differently; counting with OpenVINO's", folder)
                 return None
-        return count
     except Exception as exc:  # a faster path only: the OpenVINO tokenizer always works
-        log.info("%s: tokenizer.json not usable (%s)", path.parent.name, type(exc).__name__)
+        log.info("%s: tokenizer.json cannot count (%s)", folder, type(exc).__name__)
         return None
+    return count

@@ -18,7 +18,7 @@ from ..config import LLMSpec
 from ..generation import Delta, Finished, GenerationParams
 from ..stats import GenerationMetrics
 from .base import Engine
-from .continuous import BatchScheduler, batches_on, scheduler_config, stream_batched
+from .continuous import BatchScheduler, batches_on, build_scheduler, stream_batched
 from .streaming import generation_config, refuse_logprobs, stream_generate
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,11 @@ class LLMEngine(Engine):
 
     def _build(self, device: str) -> Any:
         if batches_on(self.spec.batching, device):
-            pipe = og.ContinuousBatchingPipeline(
-                str(self.spec.path), scheduler_config(self.spec.batching), device, self.properties
+            scheduler = build_scheduler(
+                self.name, self.spec.path, self.spec.batching, device, self.properties
             )
-            self._has_template = bool(pipe.get_tokenizer().chat_template)
-            return BatchScheduler(pipe, self.name, self.spec.batching.max_num_seqs, self.spec.path)
+            self._has_template = bool(scheduler.tokenizer.chat_template)
+            return scheduler
         pipe = og.LLMPipeline(str(self.spec.path), device, **self.properties)
         # A model without a chat template still chats: we then format the turns ourselves.
         self._has_template = bool(pipe.get_tokenizer().chat_template)

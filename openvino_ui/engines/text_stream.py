@@ -19,41 +19,48 @@ CHECK_TEXTS = (
 )
 
 
+def tokenizer_json(model_dir: Path | None) -> Any | None:
+    """The model folder's tokenizer.json as a Hugging Face `tokenizers` Tokenizer (None if there is
+    none, or it does not load). Callers check it against the OpenVINO tokenizer before using it."""
+    path = None if model_dir is None else Path(model_dir) / "tokenizer.json"
+    if path is None or not path.is_file():
+        return None
+    try:
+        import tokenizers
+
+        return tokenizers.Tokenizer.from_file(str(path))
+    except Exception as exc:  # a faster path only: the OpenVINO tokenizer always works
+        log.info("%s: tokenizer.json not usable (%s)", path.parent.name, type(exc).__name__)
+        return None
+
+
 def fast_tokenizer(model_dir: Path | None, reference: Any) -> Any | None:
-    """The model's tokenizer.json as a Hugging Face `tokenizers` Tokenizer, if it decodes exactly as
-    `reference` (openvino-genai's Tokenizer) does; else None.
+    """The model's tokenizer.json (tokenizer_json), if it decodes exactly as `reference`
+    (openvino-genai's Tokenizer) does; else None.
 
     openvino-genai's `decode` holds the GIL for ~0.15-0.3 ms a call, and streaming needs a call or
     two per token and request; `tokenizers`' DecodeStream takes a few microseconds. Its output is
     checked against the model's own detokenizer (multilingual text, emoji, whitespace, special
     tokens) before it is trusted.
     """
-    path = None if model_dir is None else Path(model_dir) / "tokenizer.json"
-    if path is None or not path.is_file():
+    fast = tokenizer_json(model_dir)
+    if fast is None:
         return None
-    try:
-        import tokenizers
-        from tokenizers.decoders import DecodeStream
+    from tokenizers.decoders import DecodeStream
 
-        fast = tokenizers.Tokenizer.from_file(str(path))
+    try:
         for text in CHECK_TEXTS:
             ids = [int(t) for t in reference.encode(text).input_ids.data[0]]
             ids += [int(t) for t in _special_ids(reference)]
             stream = DecodeStream(skip_special_tokens=True)
             streamed = "".join(piece for t in ids if (piece := stream.step(fast, t)) is not None)
             if streamed != reference.decode(ids, skip_special_tokens=True):
-                log.info(
-                    "%s: tokenizer.json decodes differently; using OpenVINO's detokenizer", path.parent.name
-                )
+                log.info("%s: tokenizer.json decodes differently; using OpenVINO's detokenizer", model_dir)
                 return None
-        return fast
     except Exception as exc:  # a faster path only: the model's own detokenizer always works
-        log.info(
-            "%s: tokenizer.json not usable (%s); using OpenVINO's detokenizer",
-            path.parent.name,
-            type(exc).__name__,
-        )
+        log.info("%s: tokenizer.json cannot decode (%s)", model_dir, type(exc).__name__)
         return None
+    return fast
 
 
 def _special_ids(tokenizer: Any) -> list[int]:

@@ -24,7 +24,7 @@ from ..config import VLMSpec
 from ..generation import Delta, Finished, GenerationParams
 from ..stats import GenerationMetrics
 from .base import Engine
-from .continuous import BatchScheduler, batches_on, scheduler_config, stream_batched
+from .continuous import BatchScheduler, batches_on, build_scheduler, stream_batched
 from .streaming import generation_config, refuse_logprobs, stream_generate
 
 # openvino-genai parses these tags anywhere in the prompt; in user text they must stay plain text.
@@ -42,11 +42,11 @@ class VLMEngine(Engine):
 
     def _build(self, device: str) -> Any:
         if batches_on(self.spec.batching, device):
-            batching = og.ContinuousBatchingPipeline(
-                str(self.spec.path), scheduler_config(self.spec.batching), device, self.properties
+            scheduler = build_scheduler(
+                self.name, self.spec.path, self.spec.batching, device, self.properties
             )
-            self._has_template = bool(batching.get_tokenizer().chat_template)
-            return BatchScheduler(batching, self.name, self.spec.batching.max_num_seqs, self.spec.path)
+            self._has_template = bool(scheduler.tokenizer.chat_template)
+            return scheduler
         pipe = og.VLMPipeline(str(self.spec.path), device, **self.properties)
         self._has_template = bool(pipe.get_tokenizer().chat_template)
         return pipe
