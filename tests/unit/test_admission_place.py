@@ -155,11 +155,14 @@ def test_a_request_waiting_for_a_busy_model_is_told_its_place():
     holder, _ = start(engine.work, 0.0, False, hold)
     assert engine.holding.wait(10)
     first, second = Places(), Places()
-    one, out_one = start(engine.work, places=first)
+    one_holds = threading.Event()  # the first waiter, once served, holds the model too
+    one, out_one = start(engine.work, 0.0, False, one_holds, places=first)
     wait_until(lambda: first.now() == [0])
     two, out_two = start(engine.work, places=second)
     wait_until(lambda: second.now() == [1])
     hold.set()
+    wait_until(lambda: second.now() == [1, 0])  # moved up while the first is served
+    one_holds.set()
     finish(holder, one, two)
     assert first.now() == [0, None] and second.now() == [1, 0, None]
     assert out_one["result"] == out_two["result"] == "CPU"
