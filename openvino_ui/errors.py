@@ -19,6 +19,7 @@ traceback is logged at DEBUG).
     ModelLoadFailed       503     server_error           model_load_failed
     ModelNotReady         503     server_error           model_not_ready
     ConfigError           500     server_error           config_error
+    ModelTooLarge         507     server_error           model_too_large
 
 A message that quotes a user's value does it with quote() or describe(): at most QUOTE_LIMIT
 characters of it, so a huge value is never echoed whole.
@@ -280,4 +281,25 @@ class NoDeviceLeft(DeviceNotAvailable):
             self,
             f"Device {quote(device)} leaves no device to run on: {what}OpenVINO sees only {options} on "
             "this machine. Pick one of the available devices (or AUTO).",
+        )
+
+
+# -- issue 14 (runtime operations): memory budgets ---------------------------------------------
+
+
+class ModelTooLarge(UserError):
+    """The model alone needs more memory than its device's budget (defaults.memory_budget_gb), so
+    no eviction can make room: 507, the server lacks the storage, not the client's fault."""
+
+    title = "Model too large for the memory budget"
+    status = 507
+    type = "server_error"
+    code = "model_too_large"
+
+    def __init__(self, name: str, device: str, need_gb: float, budget_gb: float, measured: bool):
+        how = "measured at its last load" if measured else "its size on disk (it was never loaded)"
+        super().__init__(
+            f"Model {quote(name)} needs {need_gb:.2f} GB ({how}), more than the {budget_gb:g} GB memory "
+            f"budget of {clip(device)} (defaults.memory_budget_gb in models.yaml). Raise the budget, or "
+            "use a smaller weight format (int4) or another device."
         )

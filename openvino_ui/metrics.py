@@ -111,10 +111,9 @@ class Metrics:
         reg.register(PoolCollector(pool))
         if process:
             ProcessCollector(registry=reg)  # process_resident_memory_bytes etc., on Linux
-        self._engines: list[Engine] = [pool.get(name) for name in pool.names()]
-        for engine in self._engines:
-            self._zero(engine)
-            engine.observers.append(self.observe)
+        for name in pool.names():
+            self._zero(pool.get(name))
+        pool.add_observer(self.observe)  # models added later are observed too
 
     def _zero(self, engine: Engine) -> None:
         """Create each model's counters at 0, so that rate() sees the first request."""
@@ -151,11 +150,7 @@ class Metrics:
 
     def close(self) -> None:
         """Stop observing the pool's engines (the registry keeps what it counted)."""
-        for engine in self._engines:
-            try:
-                engine.observers.remove(self.observe)
-            except ValueError:
-                pass
+        self.pool.remove_observer(self.observe)
 
 
 class PoolCollector(Collector):

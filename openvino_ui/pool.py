@@ -1,6 +1,10 @@
 """The engine pool shared by every tab and API caller: name -> engine, load / unload, devices.
 
 It is the only place that knows which models exist, where they run and whether they are loaded.
+What it serves may change while it runs (`apply` a re-read models.yaml, `rebuild` one model with
+another version or other properties): a new engine is built (and loaded, if the one it replaces
+was) before it is swapped in, and the engine it replaces is *retired*: requests that already hold
+it finish on it, and it is unloaded once the last one leaves. No request fails because of a swap.
 """
 
 from __future__ import annotations
@@ -10,10 +14,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from .changes import ConfigChanges
 from .config import AnySpec, AppConfig
 from .devices import DeviceInfo, check_device_available, describe_devices, device_syntax_error
 from .engines.base import Engine, ModelInfo, State
 from .errors import InvalidInput, ModelNotFound, WrongTask
+from .memory import MemoryBudget
+from .stats import RequestObserver, RequestRecord
+from .versions import resolve_version
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +54,24 @@ class EnginePool:
         self._core = core
         self._core_lock = threading.Lock()
         self._stop = threading.Event()
-        self._engines: dict[str, Engine] = {
-            name: engine_factory(name, spec, self) for name, spec in config.models.items()
-        }
+        self._factory = engine_factory
+        self._observers: list[RequestObserver] = []
+        # One reconfiguration (apply, rebuild) at a time; requests never take it.
+        self._change_lock = threading.Lock()
+        # Engines swapped out or removed that requests still used: unloaded once idle.
+        self._retiring: list[Engine] = []
+        self._retiring_lock = threading.Lock()
+        self._engines: dict[str, Engine] = {n: self._make(n, spec) for n, spec in config.models.items()}
+
+    def _make(self, name: str, spec: AnySpec, version: int | str | None = None) -> Engine:
+        """The engine of `spec`, serving `version` (default: the spec's) of its numbered folders."""
+        path, number = resolve_version(spec.path, spec.version if version is None else version)
+        if path != spec.path:
+            spec = spec.model_copy(update={"path": path})
+        engine = self._factory(name, spec, self)
+        engine.version = number
+        engine.observers.append(self._notify)
+        return engine
 
     # -- OpenVINO ----------------------------------------------------------------------------
 
@@ -76,10 +99,29 @@ class EnginePool:
             props["CACHE_DIR"] = str(cache_dir)
         return props
 
+    # -- observers ---------------------------------------------------------------------------
+
+    def add_observer(self, observer: RequestObserver) -> None:
+        """Tell `observer` about every finished request of every model, those added later included."""
+        self._observers.append(observer)
+
+    def remove_observer(self, observer: RequestObserver) -> None:
+        if observer in self._observers:
+            self._observers.remove(observer)
+
+    def _notify(self, record: RequestRecord) -> None:
+        for observer in tuple(self._observers):
+            try:
+                observer(record)
+            except Exception as exc:  # an observer's bug never fails the request
+                log.warning("a request observer failed: %s", type(exc).__name__)
+
     # -- lookup ------------------------------------------------------------------------------
 
     def names(self, task: str | tuple[str, ...] | None = None) -> list[str]:
-        return self.config.names(task)
+        """Model names in models.yaml order, optionally only those of one task (or several)."""
+        tasks = (task,) if isinstance(task, str) else task
+        return [n for n, e in self._engines.items() if tasks is None or e.spec.task in tasks]
 
     def get(self, name: str, task: str | tuple[str, ...] | None = None) -> Engine:
         """The engine called `name` (not loaded by this call); checks that it serves `task`."""
@@ -90,6 +132,11 @@ class EnginePool:
         if wanted is not None and engine.spec.task not in wanted:
             raise WrongTask(name, engine.spec.task, task, self.names(task))  # type: ignore[arg-type]
         return engine
+
+    def configured_spec(self, name: str) -> AnySpec:
+        """Model `name`'s entry as models.yaml has it (its `path` is the folder above any versions)."""
+        self.get(name)
+        return self.config.models[name]
 
     def ready(self, name: str, task: str | tuple[str, ...] | None = None) -> Engine:
         """The engine called `name`, loaded on its device if it was not (concurrent callers load once).
@@ -104,6 +151,7 @@ class EnginePool:
         try:
             if engine.state is State.UNLOADED:
                 check_device_available(engine.device, self.available_devices())
+                self._make_room(engine, engine.device)
             engine.ensure_ready()
         except Exception:
             engine.record_failed_request()
@@ -111,29 +159,158 @@ class EnginePool:
         self._enforce_max_loaded(keep=engine)
         return engine
 
+    def detached_engine(self, name: str, device: str) -> Engine:
+        """A new engine of model `name` on `device`, outside the pool (no requests, no statistics,
+        no budget): the device benchmark measures on it without disturbing the served one. The
+        caller loads it and must unload it."""
+        engine = self.get(name)
+        spec = self.config.models[name].model_copy(update={"device": device})
+        detached = self._make(name, spec, engine.version)
+        detached.observers.clear()
+        return detached
+
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def load(self, name: str, device: str | None = None) -> ModelInfo:
-        """Load `name` on `device` (default: its configured device); reload if it is elsewhere."""
+    def load(self, name: str, device: str | None = None, version: int | str | None = None) -> ModelInfo:
+        """Load `name` on `device` (default: where it is, else its configured device); reload if it
+        is elsewhere. `version` (a number or "latest") switches to that version folder first."""
         engine = self.get(name)
         if device and (problem := device_syntax_error(device)):
             raise InvalidInput(f"Bad device: {problem}.", param="device")
+        if version not in (None, "") and self._version_of(name, version) != engine.version:
+            return self.rebuild(name, version=version, device=device or engine.device, load=True)
         target = check_device_available(device or engine.spec.device, self.available_devices())
+        if engine.state is not State.READY or engine.device != target:
+            self._make_room(engine, target)
         engine.load(target)
         self._enforce_max_loaded(keep=engine)
         return engine.info()
 
+    def _version_of(self, name: str, version: int | str) -> int | None:
+        return resolve_version(self.config.models[name].path, version)[1]
+
+    def rebuild(
+        self,
+        name: str,
+        spec: AnySpec | None = None,
+        version: int | str | None = None,
+        device: str | None = None,
+        load: bool | None = None,
+    ) -> ModelInfo:
+        """Build model `name` afresh (from `spec`, else its entry and runtime properties; `version`,
+        else the one in use) and swap it in. Loaded (or `load`): the new one is loaded on `device`
+        (else where the old one runs) while the old one serves on, and swapped in only once ready;
+        a failure raises and changes nothing. Unloaded: swapped in without loading."""
+        with self._change_lock:
+            old = self.get(name)
+            spec = spec or old.spec.model_copy(update={"path": self.config.models[name].path})
+            fresh = self._make(name, spec, old.version if version in (None, "") else version)
+            fresh.adopt_stats(old)
+            if load or (load is None and old.state is State.READY):
+                target = check_device_available(device or old.device, self.available_devices())
+                self._make_room(fresh, target, replacing=old)
+                fresh.load(target)
+            self._swap({name: fresh})
+        self._enforce_max_loaded(keep=fresh)
+        return fresh.info()
+
+    def apply(self, config: AppConfig) -> ConfigChanges:
+        """Serve what `config` (a re-read models.yaml) lists: new models appear, removed ones go once
+        their requests finish, changed ones are rebuilt (loaded again first if they were loaded) and
+        swapped. A changed model whose new entry fails to load keeps serving with its old one."""
+        with self._change_lock:
+            old = self.config
+            current = dict(self._engines)
+            added = [n for n in config.models if n not in current]
+            removed = [n for n in current if n not in config.models]
+            changed = [n for n in config.models if n in current and self._differs(n, old, config)]
+            self.config = config  # the new defaults (cache_dir, queue_timeout_s) for the engines made now
+            fresh: dict[str, Engine] = {n: self._make(n, config.models[n]) for n in added}
+            failed, kept = [], dict(config.models)
+            for name in changed:
+                engine = self._make(name, config.models[name])
+                engine.adopt_stats(current[name])
+                if current[name].state is State.READY:
+                    try:
+                        target = self._device_after_change(name, old, config, current[name])
+                        engine.load(check_device_available(target, self.available_devices()))
+                    except Exception as exc:
+                        failed.append(f"{name}: {exc}")
+                        kept[name] = old.models[name]
+                        continue
+                fresh[name] = engine
+            self.config = AppConfig(path=config.path, defaults=config.defaults, models=kept)
+            order = {n: fresh.get(n) or current[n] for n in kept}
+            retired = [current[n] for n in removed] + [current[n] for n in fresh if n in current]
+            self._engines = order
+            for engine in retired:
+                self._retire(engine)
+            swapped = tuple(n for n in changed if n in fresh)
+            unchanged = tuple(n for n in kept if n not in added and n not in changed)
+        changes = ConfigChanges(tuple(added), tuple(removed), swapped, unchanged, tuple(failed))
+        log.info("models.yaml applied: %s", changes.summary())
+        return changes
+
+    def _differs(self, name: str, old: AppConfig, new: AppConfig) -> bool:
+        """Whether model `name` must be rebuilt: its entry (defaults applied) or what the pool adds
+        to it (the model cache, the queue timeout) is not what it was."""
+        a, b = old.models[name], new.models[name]
+        return (
+            a != b
+            or old.defaults.cache_dir != new.defaults.cache_dir
+            or old.defaults.queue_timeout_s != new.defaults.queue_timeout_s
+        )
+
+    @staticmethod
+    def _device_after_change(name: str, old: AppConfig, new: AppConfig, engine: Engine) -> str:
+        """Where a changed loaded model loads again: its new configured device if the entry changed
+        it, else where it runs now (an operator may have moved it)."""
+        before, after = old.models[name].device, new.models[name].device
+        return after if after != before else engine.device
+
+    def _swap(self, replacements: dict[str, Engine]) -> None:
+        """Put `replacements` in place of the engines of the same names (call with _change_lock)."""
+        current = self._engines
+        self._engines = {n: replacements.get(n, e) for n, e in current.items()}
+        for name in replacements:
+            self._retire(current[name])
+
+    def _retire(self, engine: Engine) -> None:
+        """No new request reaches `engine`; unload it now if idle, else once its last request ends."""
+        engine.retired = True
+        if engine.state is State.READY and not engine.unload_if_idle():
+            with self._retiring_lock:
+                self._retiring.append(engine)
+            log.info("%s: the replaced engine unloads once its requests finish", engine.name)
+
+    def _sweep_retired(self) -> None:
+        with self._retiring_lock:
+            pending = list(self._retiring)
+        for engine in pending:
+            if engine.state is not State.READY or engine.unload_if_idle():
+                with self._retiring_lock:
+                    if engine in self._retiring:
+                        self._retiring.remove(engine)
+
+    def retiring(self) -> list[str]:
+        """Names of replaced or removed engines still loaded for requests in flight."""
+        self._sweep_retired()
+        with self._retiring_lock:
+            return [e.name for e in self._retiring]
+
     def evict_idle(self, keep: Engine | None = None) -> list[str]:
-        """Unload models idle for longer than defaults.idle_unload_s (but not `keep`, about to serve).
+        """Unload models idle for longer than defaults.idle_unload_s (but not `keep`, about to serve),
+        and retired engines whose requests have finished.
 
         Only a model no request holds or waits for is unloaded; a request that arrives just after
         loads it again (Engine.serving), so eviction never fails a request. Returns the names.
         """
+        self._sweep_retired()
         ttl = self.config.defaults.idle_unload_s
         if ttl is None:
             return []
         evicted = []
-        for name, engine in self._engines.items():
+        for name, engine in list(self._engines.items()):
             if engine is not keep and engine.state is State.READY and engine.unload_if_idle(ttl):
                 evicted.append(name)
                 log.info("unloaded %s: idle for more than %.0f s", name, ttl)
@@ -171,6 +348,18 @@ class EnginePool:
                 excess -= 1
                 log.info("unloaded %s: more than %d models loaded (max_loaded_models)", engine.name, limit)
 
+    def memory_budget(self) -> MemoryBudget:
+        """The memory budget per device (defaults.memory_budget_gb) against the loaded models."""
+        return MemoryBudget(self.config.defaults.memory_budget_gb or {}, list(self._engines.values()))
+
+    def _make_room(self, engine: Engine, device: str, replacing: Engine | None = None) -> None:
+        """Before `engine` loads on `device`: unload least recently used idle models there until it
+        fits the device's budget. A model larger than the whole budget raises ModelTooLarge."""
+        budget = self.memory_budget()
+        for victim in budget.to_evict(engine, device, replacing):
+            if victim.unload_if_idle():
+                log.info("unloaded %s to fit %s on %s (memory_budget_gb)", victim.name, engine.name, device)
+
     def unload(self, name: str) -> ModelInfo:
         engine = self.get(name)
         engine.unload()
@@ -179,7 +368,7 @@ class EnginePool:
     def preload(self) -> list[str]:
         """Load every model marked `preload: true`; return the problems (loading goes on past them)."""
         problems = []
-        for name, engine in self._engines.items():
+        for name, engine in list(self._engines.items()):
             if engine.spec.preload:
                 try:
                     self.load(name)
@@ -189,14 +378,16 @@ class EnginePool:
 
     def close(self) -> None:
         self._stop.set()
-        for engine in self._engines.values():
+        with self._retiring_lock:
+            retiring, self._retiring = self._retiring, []
+        for engine in [*self._engines.values(), *retiring]:
             if engine.state is State.READY:
                 engine.unload()
 
     # -- reporting ---------------------------------------------------------------------------
 
     def models(self) -> list[ModelInfo]:
-        return [engine.info() for engine in self._engines.values()]
+        return [engine.info() for engine in list(self._engines.values())]
 
     def info(self, name: str) -> ModelInfo:
         return self.get(name).info()

@@ -63,6 +63,8 @@ class ModelInfo:
     model_dir: str | None  # not 'path': gradio_client treats {'path': ...} dicts as files
     description: str
     stats: StatsSnapshot
+    version: int | None = None  # the numbered version folder served (None: an unversioned folder)
+    memory_mb: float | None = None  # measured at its last load (resident memory it added)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -174,6 +176,13 @@ class Engine:
         self.state = State.UNLOADED
         self.error: str | None = None
         self.load_time_s: float | None = None
+        # The numbered version folder `spec.path` is (set by the pool; None: unversioned).
+        self.version: int | None = None
+        # Resident memory the last load added (0 when it could not be told apart), for budgets.
+        self.memory_bytes: int | None = None
+        # Replaced or removed by a reconfiguration: no new requests; unloaded once the last ends.
+        self.retired = False
+        self._disk_bytes: int | None = None
         self._loaded: _Loaded | None = None  # set exactly while the state is READY
         self._retired: list[_Loaded] = []  # replaced pipelines that requests may still use
         self.last_used = time.monotonic()  # for idle and least-recently-used unloading
@@ -322,8 +331,10 @@ class Engine:
 
     def _build_timed(self, device: str) -> tuple[_Loaded, float]:
         """Check the files and build every instance on `device`; any failure becomes ModelLoadFailed
-        with a short reason (and the instances built so far are dropped)."""
+        with a short reason (and the instances built so far are dropped). Measures the resident
+        memory the build added (other loads at the same time blur it; a budget errs on the safe side)."""
         started = time.perf_counter()
+        rss_before = _resident_bytes()
         built: list[Any] = []
         try:
             self._check_files()
@@ -335,6 +346,7 @@ class Engine:
             reason = _short_reason(exc)
             log.warning("loading %s on %s failed: %s", self.name, device, reason)
             raise ModelLoadFailed(self.name, device, reason) from exc
+        self.memory_bytes = max(0, _resident_bytes() - rss_before) or None
         return _Loaded(built[0], device, tuple(built[1:])), time.perf_counter() - started
 
     def _install(self, loaded: _Loaded, seconds: float) -> None:
@@ -404,6 +416,8 @@ class Engine:
                 session.place = None
             metrics = generation[-1] if generation else None
             self.record_request(session.device, ok, time.perf_counter() - started, started - asked, metrics)
+            if self.retired:  # the last request of a replaced engine frees it (the pool sweeps too)
+                self.unload_if_idle()
 
     def record_request(
         self,
@@ -534,6 +548,22 @@ class Engine:
             assert self._loaded is not None  # _load_fresh installs it or raises
             return self._loaded
 
+    def adopt_stats(self, previous: Engine) -> None:
+        """Keep counting where `previous` (the engine this one replaces) counted: one row per model."""
+        with previous._stats_lock:
+            self._stats = previous._stats
+            self._stats_lock = previous._stats_lock
+
+    def disk_bytes(self) -> int:
+        """The size of the model's files on disk (0 without a folder of its own); read once."""
+        if self._disk_bytes is None:
+            folder = self.spec.path
+            total = 0
+            if folder is not None and Path(folder).is_dir():
+                total = sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file())
+            self._disk_bytes = total
+        return self._disk_bytes
+
     def _recorder(self, device: str) -> StatsRecorder:
         with self._stats_lock:
             return self._stats.setdefault(device, StatsRecorder())
@@ -564,7 +594,16 @@ class Engine:
             model_dir=None if self.spec.path is None else str(self.spec.path),
             description=self.spec.description,
             stats=self.stats(),
+            version=self.version,
+            memory_mb=None if not self.memory_bytes else round(self.memory_bytes / 2**20, 1),
         )
+
+
+def _resident_bytes() -> int:
+    """The process's resident memory now."""
+    import psutil
+
+    return int(psutil.Process().memory_info().rss)
 
 
 def _usable_cores() -> int:

@@ -5,6 +5,7 @@ Loading and unloading follow the server's access policy (openvino_ui.access), as
 or Unload, never stored), and under --read-only the buttons are off, with a line saying why.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
@@ -14,6 +15,10 @@ from ..api import API
 from ..api.errors import as_gradio_error
 from ..devices import device_choices
 from .common import GLUE, TabEvents
+
+# Builds one panel of the tab inside the current Blocks context; returns what it wants run when the
+# page opens or the tab is selected (None: nothing).
+PanelBuilder = Callable[[API], TabEvents | None]
 
 # The table refreshes itself this often (seconds) while the page is open; it is also filled when
 # the page opens and when the tab is selected, so it never shows the state of when the app started.
@@ -146,4 +151,12 @@ def build_models_tab(api: API) -> TabEvents:
     refresh.click(current, None, table, queue=False, **GLUE)
     timer = gr.Timer(REFRESH_S)
     timer.tick(current, None, table, queue=False, show_progress="hidden", **GLUE)
-    return TabEvents(on_page_load=[(current, [], [table])], on_select=[(current, [], [table])])
+    events = TabEvents(on_page_load=[(current, [], [table])], on_select=[(current, [], [table])])
+    # The panels below the table, each built by its own module (ui/models_*.py), in this order:
+    panels: list[PanelBuilder] = []
+    for build_panel in panels:
+        more = build_panel(api)
+        if more is not None:
+            events.on_page_load += more.on_page_load
+            events.on_select += more.on_select
+    return events

@@ -65,19 +65,19 @@ def _mounted_gradio_app(app: Starlette) -> gr.routes.App:
 
 
 def keep_task_tools(demo: gr.Blocks) -> None:
-    """Make only the task endpoints MCP tools: not the management ones (models, devices, load_model,
-    unload_model, stats: the methods of the API's ModelsAPI), nor anything that is not one of our
-    endpoints. A tool removed here can neither be listed nor called; the endpoints stay in the
-    Gradio API for gradio_client and the "Use via API" page."""
+    """Make only the task endpoints MCP tools (chat, describe, transcribe, speak, embed, rerank: the
+    methods of the API's task objects), not the management ones (models, load_model, server_stats,
+    ...) nor anything that is not one of our endpoints. A tool removed here can neither be listed
+    nor called; the endpoints stay in the Gradio API for gradio_client and the "Use via API" page."""
     server = demo.mcp_server_obj
     api = getattr(demo, "openvino_ui_api", None)
     if server is None:
         return
-    management = api.models if api is not None else None
+    tasks = () if api is None else (api.chat, api.vision, api.asr, api.tts, api.embeddings, api.rerank)
     for tool, endpoint in list(server.tool_to_endpoint.items()):
         block_fn = server.get_block_fn_from_endpoint_name(endpoint)
         owner = getattr(block_fn.fn, "__self__", None) if block_fn is not None else None
-        if owner is None or owner is management:
+        if not any(owner is task for task in tasks):
             del server.tool_to_endpoint[tool]
 
 

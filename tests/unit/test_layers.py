@@ -31,7 +31,16 @@ ROOT = Path(openvino_ui.__file__).parent
 PACKAGE = "openvino_ui"
 
 # The layers of the serving path, lowest first: a module may import its own layer and those below.
-LAYERS: dict[str, int] = {"engines": 1, "pool": 2, "service": 3, "api": 4, "ui": 4, "rest": 4, "server": 5}
+LAYERS: dict[str, int] = {
+    "engines": 1,
+    "pool": 2,
+    "memory": 2,
+    "service": 3,
+    "api": 4,
+    "ui": 4,
+    "rest": 4,
+    "server": 5,
+}
 # Modules in none of the layers above are the plain base (config, errors, generation, audio, ...),
 # or tools beside the serving path (prepare, fixtures, bench, cli, metrics), checked by their rules.
 

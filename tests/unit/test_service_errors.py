@@ -72,7 +72,7 @@ def all_user_errors() -> set[type[UserError]]:
 
 def test_every_error_class_has_a_known_status_and_a_code():
     for kind in all_user_errors():
-        assert kind.status in (400, 401, 403, 404, 409, 429, 500, 503), kind
+        assert kind.status in (400, 401, 403, 404, 409, 429, 500, 503, 507), kind
         assert kind.code, f"{kind.__name__} has no code"
         assert kind.type == ("server_error" if kind.status >= 500 else "invalid_request_error"), kind
 
