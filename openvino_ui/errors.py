@@ -20,6 +20,7 @@ traceback is logged at DEBUG).
     ModelNotReady         503     server_error           model_not_ready
     ConfigError           500     server_error           config_error
     ModelTooLarge         507     server_error           model_too_large
+    ConfigNotApplied      400     invalid_request_error  config_invalid
 
 A message that quotes a user's value does it with quote() or describe(): at most QUOTE_LIMIT
 characters of it, so a huge value is never echoed whole.
@@ -303,3 +304,22 @@ class ModelTooLarge(UserError):
             f"budget of {clip(device)} (defaults.memory_budget_gb in models.yaml). Raise the budget, or "
             "use a smaller weight format (int4) or another device."
         )
+
+
+class ConfigNotApplied(ConfigError):
+    """A reload found models.yaml broken: every problem is listed and nothing changed. 400: the
+    operator's file is at fault, and the server goes on serving what it served."""
+
+    title = "models.yaml not applied"
+    status = 400
+    type = "invalid_request_error"
+    code = "config_invalid"
+
+    def __init__(self, problems: list[str]):
+        super().__init__(problems)
+        self.args = (
+            "models.yaml was not applied; nothing changed. Fix these and reload:\n" + "\n".join(problems),
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])

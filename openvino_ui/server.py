@@ -23,11 +23,14 @@ from dataclasses import dataclass, field
 import uvicorn
 
 from .access import AccessPolicy
+from .errors import ConfigError
 from .metrics import Metrics
 from .outputs import DEFAULT_FILE_TTL_S
 from .pool import EnginePool
 from .rest.app import create_app
 from .rest.settings import DEFAULT_MAX_BODY_BYTES, RestSettings
+from .service.runtime import RuntimeService
+from .telemetry import ServerTelemetry, telemetry_of
 from .ui import build_app
 from .ui.mount import close_ui, mount_ui, open_share_link, ui_started
 
@@ -76,6 +79,8 @@ class Server:
         self._thread: threading.Thread | None = None
         self.mcp = options.mcp and options.auth is None
         self.access = options.access()
+        # counts requests from now on (server_stats); its sampler starts once the server listens
+        self.telemetry: ServerTelemetry = telemetry_of(pool)
         self.demo = build_app(pool, title=options.title, file_ttl_s=options.file_ttl_s, access=self.access)
         self.metrics = Metrics(pool)
         try:
@@ -146,12 +151,15 @@ class Server:
         the process, so the caller can unload its models and exit with status 0.
         """
         previous = signal.signal(signal.SIGTERM, _ignore_signal)
+        hangup = signal.signal(signal.SIGHUP, self._on_sighup) if hasattr(signal, "SIGHUP") else None
         try:
             self._uvicorn.run()
         except KeyboardInterrupt:
             pass
         finally:
             signal.signal(signal.SIGTERM, previous)
+            if hangup is not None:
+                signal.signal(signal.SIGHUP, hangup)
             self._release()
 
     def start(self, timeout_s: float = 60.0) -> Server:
@@ -174,9 +182,31 @@ class Server:
                 log.warning("the server did not stop within %.0f s", timeout_s)
         self._release()
 
+    def _on_sighup(self, signum: int, frame: object) -> None:
+        """SIGHUP re-reads models.yaml, as `reload_config` does; in a thread, since a changed model
+        may take minutes to build and a signal handler must return at once."""
+        threading.Thread(target=self.reload_config, name="sighup-reload", daemon=True).start()
+
+    def reload_config(self) -> None:
+        """Apply models.yaml as it is now; the outcome goes to the log (for SIGHUP)."""
+        try:
+            changes = RuntimeService(self.pool).reload_config()
+        except ConfigError as exc:
+            log.warning(
+                "SIGHUP: models.yaml not applied; nothing changed (%d problem(s)):", len(exc.problems)
+            )
+            for problem in exc.problems:
+                log.warning("  %s", problem)
+            return
+        except Exception as exc:  # never kill the server over a reload
+            log.warning("SIGHUP: reloading models.yaml failed: %s", type(exc).__name__)
+            return
+        log.info("SIGHUP: models.yaml reloaded: %s", changes.summary())
+
     def _release(self) -> None:
         close_ui(self.demo)  # idempotent
         self.metrics.close()
+        self.telemetry.close()  # idempotent
 
     # -- uvicorn's events (in its event loop) -------------------------------------------------------
 
@@ -188,6 +218,7 @@ class Server:
             log.info("MCP server (streamable HTTP): %sgradio_api/mcp/", self.url)
         threading.Thread(target=self._preload, name="preload", daemon=True).start()
         self.pool.start_idle_unloader()
+        self.telemetry.start()
         if self.options.share:
             threading.Thread(target=self._share, name="share-link", daemon=True).start()
         if self.options.inbrowser:

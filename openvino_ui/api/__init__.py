@@ -16,11 +16,16 @@ from ..access import AccessPolicy
 from ..pool import EnginePool
 from ..service import Service
 from .asr import ASRAPI
+from .benchmark import BenchmarkAPI
+from .catalog import CatalogAPI
 from .chat import ChatAPI
 from .embeddings import EmbeddingsAPI
 from .errors import guard_blocks
+from .model_info import ModelInfoAPI
 from .models import ModelsAPI
 from .rerank import RerankAPI
+from .runtime import RuntimeAPI
+from .server import ServerAPI
 from .tts import TTSAPI
 from .vision import VisionAPI
 
@@ -38,6 +43,11 @@ class API:
     vision: VisionAPI
     embeddings: EmbeddingsAPI
     rerank: RerankAPI
+    runtime: RuntimeAPI
+    model_info: ModelInfoAPI
+    server: ServerAPI
+    benchmark: BenchmarkAPI
+    catalog: CatalogAPI
 
 
 def build_api(pool: EnginePool | Service, access: AccessPolicy | None = None) -> API:
@@ -53,6 +63,11 @@ def build_api(pool: EnginePool | Service, access: AccessPolicy | None = None) ->
         vision=VisionAPI(service),
         embeddings=EmbeddingsAPI(service),
         rerank=RerankAPI(service),
+        runtime=RuntimeAPI(service, access),
+        model_info=ModelInfoAPI(service),
+        server=ServerAPI(service),
+        benchmark=BenchmarkAPI(service, access),
+        catalog=CatalogAPI(service, access),
     )
 
 
@@ -74,6 +89,17 @@ def register_endpoints(api: API) -> None:
         api.models.load_model,
         api.models.unload_model,
         api.models.stats,
+        api.model_info.model_info,
+        api.runtime.reload_config,
+        api.runtime.reload_model,
+        api.runtime.model_versions,
+        api.runtime.set_model_properties,
+        api.runtime.memory_budget,
+        api.server.server_stats,
+        api.benchmark.benchmark_model,
+        api.benchmark.benchmark_results,
+        api.catalog.add_model,
+        api.catalog.remove_model,
     )
     guard_blocks(get_blocks_context().root_block)
     for fn in endpoints:

@@ -35,20 +35,22 @@ class ModelsAPI:
         return [d.as_dict() for d in self.service.devices()]
 
     @user_errors
-    def load_model(self, name: str, device: str = "", admin_key: str = "") -> dict:
-        """Load a model (or move it to another device). Waits until it is ready.
+    def load_model(self, name: str, device: str = "", admin_key: str = "", version: str = "") -> dict:
+        """Load a model (or move it to another device, or switch its version). Waits until it is ready.
 
         Args:
             name: a model name from `/models`.
             device: e.g. "CPU", "GPU", "NPU", "AUTO"; empty means the device set in models.yaml.
             admin_key: one of the server's admin keys when it was started with --admin-key; empty
                 otherwise. A server started with --read-only refuses this endpoint.
+            version: a numbered version of the model ("2") or "latest" (see `/model_versions`);
+                empty keeps the version it serves. A new version is built beside the running one.
 
         Returns:
             The model's entry as in `/models`, with status "ready".
         """
         self.access.check_management(admin_key or None)
-        return self.service.load(name, device).as_dict()
+        return self.service.load(name, device, version).as_dict()
 
     @user_errors
     def unload_model(self, name: str, admin_key: str = "") -> dict:

@@ -10,12 +10,16 @@ fastapi: requests come in typed (service/requests.py), results go out frozen, er
         ...
 
 Operations: chat, complete, describe (text.py); transcribe, speak (speech.py); embed, rerank
-(retrieval.py); models, devices, load, unload, stats (models.py); and what the tabs ask to build
-their controls: model_names, model_spec, asr_options, tts_options, inspect_image.
+(retrieval.py); models, devices, load, unload, stats (models.py); model_info (model_info.py);
+server_stats, server_history (server.py); add_model, remove_model (catalog.py); and what the
+tabs ask to build their controls: model_names, model_spec, asr_options, tts_options, inspect_image.
 """
 
 from __future__ import annotations
 
+from .benchmark import BenchmarkService
+from .catalog import CatalogService
+from .model_info import ModelDetails, ModelInfoService
 from .models import ModelService
 from .requests import (
     AudioInput,
@@ -35,12 +39,24 @@ from .requests import (
 )
 from .results import ASROptions, EmbedResult, ModelStats, RerankResult, TTSOptions
 from .retrieval import RetrievalService
+from .runtime import RuntimeService
 from .sampling import SamplingOptions, generation_params
+from .server import ServerService
 from .speech import SpeechService
 from .text import TextService
 
 
-class Service(TextService, SpeechService, RetrievalService, ModelService):
+class Service(
+    TextService,
+    SpeechService,
+    RetrievalService,
+    ModelService,
+    RuntimeService,
+    ModelInfoService,
+    ServerService,
+    BenchmarkService,
+    CatalogService,
+):
     """Every operation, around one EnginePool (`Service(pool)`); thread-safe as the pool is."""
 
 
@@ -54,6 +70,7 @@ __all__ = [
     "EmbedRequest",
     "EmbedResult",
     "ImageInput",
+    "ModelDetails",
     "ModelRequest",
     "ModelStats",
     "Recording",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from ..config import AnySpec
 from ..devices import DeviceInfo
 from ..engines.base import ModelInfo
+from ..errors import InvalidInput, quote
+from ..versions import LATEST
 from .core import ServiceBase
 from .requests import Task
 from .results import ModelStats
@@ -30,10 +32,12 @@ class ModelService(ServiceBase):
         HETERO:<dev>,<dev> combinations of their names are accepted wherever a device is."""
         return self.pool.devices()
 
-    def load(self, name: str, device: str | None = None) -> ModelInfo:
+    def load(self, name: str, device: str | None = None, version: int | str | None = None) -> ModelInfo:
         """Load model `name` on `device` (None or "": its configured one), or move it there; returns
-        once it is ready. A failed move leaves it serving where it was (ModelLoadFailed says so)."""
-        return self.pool.load(_name(name), device_name(device))
+        once it is ready. A failed move leaves it serving where it was (ModelLoadFailed says so).
+        `version` (a number, "latest"; None or "": the one it serves) switches to that numbered
+        version folder: built beside the running one and swapped in once ready."""
+        return self.pool.load(_name(name), device_name(device), _version(version))
 
     def unload(self, name: str) -> ModelInfo:
         """Unload model `name` and free its memory (a request in flight finishes first)."""
@@ -49,6 +53,21 @@ class ModelService(ServiceBase):
             for device, snapshot in engine.stats_by_device().items():
                 rows.append(ModelStats(model, engine.spec.task, device, snapshot))
         return rows
+
+
+def _version(value: int | str | None) -> int | str | None:
+    """None, "latest" or a version number (a digit string is read as one)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().lower() == LATEST:
+        return LATEST
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInput(
+            f"version must be a number from 1 up or 'latest'; got {quote(value)}.", param="version"
+        )
+    return value
 
 
 def _name(value: str) -> str:

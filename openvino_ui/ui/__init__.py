@@ -10,7 +10,7 @@ from ..outputs import DEFAULT_FILE_TTL_S, OutputSweeper, sweep_interval
 from ..pool import EnginePool
 from .asr import build_asr_tab
 from .chat import build_chat_tab
-from .common import GLUE, TabEvents
+from .common import GLUE, TabEvents, refresh_model_lists
 from .embeddings import build_embeddings_tab
 from .models import build_models_tab
 from .rerank import build_rerank_tab
@@ -66,6 +66,7 @@ def build_app(
                 for fn, inputs, outputs in events.on_select if events else []:
                     tab.select(fn, inputs, outputs, queue=False, show_progress="hidden", **GLUE)
         register_endpoints(api)
+        refresh_model_lists(demo, api.service)
     _keep_files_cached_at_build(demo)
     demo.openvino_ui_api = api  # for tests and embedding applications
     demo.openvino_ui_sweeper = OutputSweeper(file_ttl_s).start() if file_ttl_s > 0 else None

@@ -69,6 +69,19 @@ def example_inputs(
     )
 
 
+# Set on a dropdown that lists model names: the task(s) it lists (ALL_TASKS: every model). build_app
+# refreshes every such dropdown when a page opens, so models added or removed at runtime (reload,
+# add, remove) show in every tab after a page reload.
+MODEL_LIST = "openvino_ui_lists_models_of"
+ALL_TASKS = "*"
+
+
+def lists_models(dropdown: gr.Dropdown, task: Task | tuple[Task, ...] | None = None) -> gr.Dropdown:
+    """Mark `dropdown` as a list of the models of `task` (None: all) for the page-load refresh."""
+    setattr(dropdown, MODEL_LIST, ALL_TASKS if task is None else task)
+    return dropdown
+
+
 def model_dropdown(
     service: Service, task: Task | tuple[Task, ...], label: str = "Model", elem_id: str | None = None
 ) -> gr.Dropdown:
@@ -76,7 +89,7 @@ def model_dropdown(
     names = service.model_names(task)
     descriptions = {n: service.model_spec(n).description for n in names}
     notes = [f"{n}: {text}" for n, text in descriptions.items() if text]
-    return gr.Dropdown(
+    dropdown = gr.Dropdown(
         choices=names,
         value=names[0] if names else None,
         label=label,
@@ -84,6 +97,28 @@ def model_dropdown(
         interactive=True,
         elem_id=elem_id,
     )
+    return lists_models(dropdown, task)
+
+
+def refresh_model_lists(demo: gr.Blocks, service: Service) -> None:
+    """When a page opens, give every dropdown marked with lists_models the models served now (the
+    page's structure is built once, at start), keeping its choice while that model exists."""
+    dropdowns = [block for block in demo.blocks.values() if hasattr(block, MODEL_LIST)]
+    if not dropdowns:
+        return
+
+    def refresh(*values: Any) -> list[Any]:
+        updates = []
+        for dropdown, value in zip(dropdowns, values, strict=True):
+            task = getattr(dropdown, MODEL_LIST)
+            names = service.model_names(None if task == ALL_TASKS else task)
+            if value in names:  # only the choices: a value sent back would undo a pick made meanwhile
+                updates.append(gr.update(choices=names))
+            else:
+                updates.append(gr.update(choices=names, value=names[0] if names else None))
+        return updates
+
+    demo.load(refresh, dropdowns, dropdowns, queue=False, show_progress="hidden", **GLUE)
 
 
 def generation_readout(metrics: GenerationMetrics, device: str, stopped: bool = False) -> str:

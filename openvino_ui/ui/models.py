@@ -14,7 +14,12 @@ from ..access import KeyRequired, NotAllowed
 from ..api import API
 from ..api.errors import as_gradio_error
 from ..devices import device_choices
-from .common import GLUE, TabEvents
+from .common import GLUE, TabEvents, lists_models
+from .models_benchmark import build_benchmark_panel
+from .models_catalog import build_catalog_panel
+from .models_details import build_details_panel
+from .models_runtime import build_runtime_panel
+from .models_stats import build_stats_panel
 
 # Builds one panel of the tab inside the current Blocks context; returns what it wants run when the
 # page opens or the tab is selected (None: nothing).
@@ -90,7 +95,9 @@ def build_models_tab(api: API) -> TabEvents:
     )
     gr.Markdown(access.management_note(), elem_id="models-access", visible=bool(access.management_note()))
     with gr.Row():
-        name = gr.Dropdown(names, value=names[0] if names else None, label="Model", elem_id="models-name")
+        name = lists_models(
+            gr.Dropdown(names, value=names[0] if names else None, label="Model", elem_id="models-name")
+        )
         device = gr.Dropdown(
             [("as configured", "")] + [(d, d) for d in device_choices(available)],
             value="",
@@ -153,10 +160,16 @@ def build_models_tab(api: API) -> TabEvents:
     timer.tick(current, None, table, queue=False, show_progress="hidden", **GLUE)
     events = TabEvents(on_page_load=[(current, [], [table])], on_select=[(current, [], [table])])
     # The panels below the table, each built by its own module (ui/models_*.py), in this order:
-    panels: list[PanelBuilder] = []
+    panels: list[PanelBuilder] = [
+        build_runtime_panel,
+        build_stats_panel,
+        build_details_panel,
+        build_benchmark_panel,
+        build_catalog_panel,  # last: it refreshes the model dropdowns the panels above built
+    ]
     for build_panel in panels:
         more = build_panel(api)
         if more is not None:
-            events.on_page_load += more.on_page_load
-            events.on_select += more.on_select
+            events.on_page_load.extend(more.on_page_load)
+            events.on_select.extend(more.on_select)
     return events

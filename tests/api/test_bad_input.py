@@ -60,7 +60,7 @@ def good_args(files: dict[str, str]) -> dict[str, list[Any]]:
         "/rerank": ["cat", ["a cat", "a dog"], "tiny-rerank", 1],
         "/models": [],
         "/devices": [],
-        "/load_model": ["tiny-chat", "CPU"],
+        "/load_model": ["tiny-chat", "CPU", "", ""],
         "/unload_model": ["missing-chat"],  # never loaded: unloading it changes nothing
         "/stats": [""],
     }
@@ -255,10 +255,18 @@ def surrogate_cases(files_uploaded: dict[str, Any]) -> list[tuple[str, list[Any]
         ("embed", [["fine"], "tiny-embed", bad], "kind"),
         ("rerank", [bad, ["a", "b"], "tiny-rerank", 1], "query"),
         ("rerank", ["q", ["a", bad], "tiny-rerank", 1], "documents[1]"),
-        ("load_model", [bad, "CPU", ""], "name"),
-        ("load_model", ["tiny-chat", bad, ""], "device"),
+        ("load_model", [bad, "CPU", "", ""], "name"),
+        ("load_model", ["tiny-chat", bad, "", ""], "device"),
+        ("load_model", ["tiny-chat", "", "", bad], "version"),
         ("unload_model", [bad, ""], "name"),
         ("stats", [bad], "name"),
+        ("model_info", [bad], "name"),
+        ("model_versions", [bad], "name"),
+        ("reload_model", [bad, ""], "name"),
+        ("set_model_properties", ["tiny-chat", bad, "", "", ""], "performance_hint"),
+        ("benchmark_model", [bad, ["CPU"], ""], "name"),
+        ("add_model", [bad, "embedding", "local", "/tmp/x", "int8", "", "", ""], "name"),
+        ("remove_model", [bad, False, ""], "name"),
     ]
 
 
@@ -274,7 +282,7 @@ def uploaded(app_url, files) -> dict[str, Any]:
     return {"image": upload(files["red"]), "audio": upload(files["wav"])}
 
 
-@pytest.mark.parametrize("case", range(20))
+@pytest.mark.parametrize("case", range(28))
 def test_lone_surrogates_are_refused_in_every_text_field(app_url, uploaded, case):
     api_name, data, what = surrogate_cases(uploaded)[case]
     event, payload = raw_call(app_url, api_name, data)
@@ -283,7 +291,7 @@ def test_lone_surrogates_are_refused_in_every_text_field(app_url, uploaded, case
 
 
 def test_surrogate_cases_cover_the_list():
-    assert len(surrogate_cases({"image": {}, "audio": {}})) == 20
+    assert len(surrogate_cases({"image": {}, "audio": {}})) == 28
 
 
 # -- file references that are not uploads ----------------------------------------------------------

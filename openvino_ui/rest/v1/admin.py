@@ -1,7 +1,7 @@
 """Managing what is served, over REST (admin routes):
 
-    POST /v1/models/{id}/load     body {} or {"device": "GPU"}: load the model, or move it; returns
-                                  once it is ready
+    POST /v1/models/{id}/load     body {} or {"device": "GPU"} and/or {"version": 2 | "latest"}: load
+                                  the model, move it, or switch its version; returns once it is ready
     POST /v1/models/{id}/unload   unload it and free its memory
 
 Both answer the model's entry: {"id", "object": "model", "owned_by", "task", "device", "status",
@@ -39,8 +39,8 @@ def router(service: Service, settings: RestSettings) -> APIRouter:
             return refused
 
         async def work() -> Response:
-            body = await json_object(request, ("device",), empty_ok=True)
-            info = await run_in_threadpool(service.load, model_id, body.get("device"))
+            body = await json_object(request, ("device", "version"), empty_ok=True)
+            info = await run_in_threadpool(service.load, model_id, body.get("device"), body.get("version"))
             return JSONResponse(model_entry(info))
 
         return await respond_to(work, {"name": "model"})
@@ -72,4 +72,6 @@ def model_entry(info: ModelInfo) -> dict[str, Any]:
         "status": info.status,
         "error": info.error,
         "load_time_s": info.load_time_s,
+        "version": info.version,
+        "memory_mb": info.memory_mb,
     }
