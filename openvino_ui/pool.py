@@ -18,7 +18,7 @@ from .changes import ConfigChanges
 from .config import AnySpec, AppConfig
 from .devices import DeviceInfo, check_device_available, describe_devices, device_syntax_error
 from .engines.base import Engine, ModelInfo, State
-from .errors import InvalidInput, ModelNotFound, WrongTask
+from .errors import InvalidInput, ModelLoadFailed, ModelNotFound, WrongTask
 from .memory import MemoryBudget
 from .stats import RequestObserver, RequestRecord
 from .versions import resolve_version
@@ -209,7 +209,13 @@ class EnginePool:
             if load or (load is None and old.state is State.READY):
                 target = check_device_available(device or old.device, self.available_devices())
                 self._make_room(fresh, target, replacing=old)
-                fresh.load(target)
+                try:
+                    fresh.load(target)
+                except ModelLoadFailed as exc:
+                    if old.state is not State.READY:
+                        raise
+                    where = f"nothing changed: it still runs on {old.device} as before"
+                    raise ModelLoadFailed(name, target, f"{exc.reason} ({where})") from exc
             self._swap({name: fresh})
         self._enforce_max_loaded(keep=fresh)
         return fresh.info()

@@ -6,6 +6,7 @@ or Unload, never stored), and under --read-only the buttons are off, with a line
 """
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import gradio as gr
@@ -105,7 +106,7 @@ def build_models_tab(api: API) -> TabEvents:
             elem_id="models-device",
         )
         key = gr.Textbox(
-            label="Admin key",
+            label="Admin key (for every action on this tab)",
             type="password",
             placeholder="required",
             visible=access.admin_key_required,
@@ -160,12 +161,13 @@ def build_models_tab(api: API) -> TabEvents:
     timer.tick(current, None, table, queue=False, show_progress="hidden", **GLUE)
     events = TabEvents(on_page_load=[(current, [], [table])], on_select=[(current, [], [table])])
     # The panels below the table, each built by its own module (ui/models_*.py), in this order:
+    # Those that act take the tab's one admin key box.
     panels: list[PanelBuilder] = [
-        build_runtime_panel,
+        partial(build_runtime_panel, key=key),
         build_stats_panel,
         build_details_panel,
-        build_benchmark_panel,
-        build_catalog_panel,  # last: it refreshes the model dropdowns the panels above built
+        partial(build_benchmark_panel, key=key),
+        partial(build_catalog_panel, key=key),  # last: it refreshes the model dropdowns built above
     ]
     for build_panel in panels:
         more = build_panel(api)

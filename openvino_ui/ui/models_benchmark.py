@@ -3,8 +3,9 @@ see the medians as a bar chart per figure (one bar per device), with the kept re
 model, device, figures, versions). The same operation as the `benchmark_model` endpoint and
 POST /v1/benchmarks (service/benchmark.py).
 
-Running a benchmark follows the server's access policy as Load does: with --admin-key the panel
-asks for the key (sent with each run, never stored); under --read-only its button is off.
+Running a benchmark follows the server's access policy as Load does: with --admin-key it takes the
+key from the tab's admin key box (sent with each run, never stored); under --read-only its button
+is off.
 """
 
 from __future__ import annotations
@@ -94,7 +95,8 @@ def chart_updates(results: list[DeviceResult]) -> list[Any]:
     return updates
 
 
-def build_benchmark_panel(api: API) -> TabEvents:
+def build_benchmark_panel(api: API, key: gr.Textbox) -> TabEvents:
+    """`key`: the tab's admin key box (one for every action of the tab)."""
     service, access = api.service, api.access
     names = service.model_names()
     try:
@@ -112,13 +114,6 @@ def build_benchmark_panel(api: API) -> TabEvents:
                 value=available[:1],
                 label="Devices",
                 elem_id="bench-devices",
-            )
-            key = gr.Textbox(
-                label="Admin key",
-                type="password",
-                placeholder="required",
-                visible=access.admin_key_required,
-                elem_id="bench-admin-key",
             )
             run = gr.Button(
                 "Run benchmark", variant="primary", interactive=access.can_manage, elem_id="bench-run"

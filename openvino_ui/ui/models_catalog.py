@@ -2,8 +2,9 @@
 or a Hugging Face repository and add it to models.yaml, with a progress bar fed by prepare's steps;
 remove one, and its files if asked (service/catalog.py does the work and the checks).
 
-The actions follow the server's access policy as Load and Unload do: with --admin-key the panel asks
-for the key (sent with each action, never stored); under --read-only its buttons are off.
+The actions follow the server's access policy as Load and Unload do: with --admin-key they take the
+key from the tab's admin key box (sent with each action, never stored); under --read-only their
+buttons are off.
 
 After an action the tab's model table and its model dropdowns (those marked with lists_models,
 built before this panel) show the change at once; selecting the tab or opening the page refreshes
@@ -79,7 +80,8 @@ def _descendants(block: Block) -> Iterator[Block]:
             yield from _descendants(child)
 
 
-def build_catalog_panel(api: API) -> TabEvents:
+def build_catalog_panel(api: API, key: gr.Textbox) -> TabEvents:
+    """`key`: the tab's admin key box (one for every action of the tab)."""
     service, access = api.service, api.access
     # What the tab built before this panel: its table and its model dropdowns show the changes.
     tab = get_render_context()
@@ -124,13 +126,6 @@ def build_catalog_panel(api: API) -> TabEvents:
             )
         with gr.Row():
             description = gr.Textbox(label="Description (optional)", scale=2, elem_id="catalog-description")
-            key = gr.Textbox(
-                label="Admin key",
-                type="password",
-                placeholder="required",
-                visible=access.admin_key_required,
-                elem_id="catalog-admin-key",
-            )
             add = gr.Button("Add", variant="primary", interactive=access.can_manage, elem_id="catalog-add")
         # Tall enough for the progress bar that Gradio draws over it while the model is prepared.
         add_status = gr.Markdown("", min_height=56, elem_id="catalog-add-status")

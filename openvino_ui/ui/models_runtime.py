@@ -3,8 +3,9 @@ version, change its execution mode (PERFORMANCE_HINT, streams, inference precisi
 device against its budget. Each action builds first and swaps after (service/runtime.py), so the
 model keeps serving meanwhile; a failure changes nothing and the status line says why.
 
-The actions follow the server's access policy as Load and Unload do: with --admin-key the panel asks
-for the key (sent with each action, never stored); under --read-only its buttons are off.
+The actions follow the server's access policy as Load and Unload do: with --admin-key they take the
+key from the tab's admin key box (sent with each action, never stored); under --read-only their
+buttons are off.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def version_choices(api: API, name: str | None) -> tuple[list[tuple[str, str]], 
     return choices, "" if info["serving"] is None else str(info["serving"])
 
 
-def build_runtime_panel(api: API) -> TabEvents:
+def build_runtime_panel(api: API, key: gr.Textbox) -> TabEvents:
+    """`key`: the tab's admin key box (one for every action of the tab)."""
     service, access = api.service, api.access
     names = service.model_names()
     with gr.Accordion(
@@ -84,13 +86,6 @@ def build_runtime_panel(api: API) -> TabEvents:
             )
             apply = gr.Button("Apply and rebuild", interactive=access.can_manage, elem_id="operate-apply")
         with gr.Row():
-            key = gr.Textbox(
-                label="Admin key",
-                type="password",
-                placeholder="required",
-                visible=access.admin_key_required,
-                elem_id="operate-admin-key",
-            )
             reload_config = gr.Button(
                 "Reload models.yaml", interactive=access.can_manage, elem_id="operate-reload-config"
             )

@@ -203,3 +203,18 @@ def test_memory_is_listed_per_device(app, http, api):
     cpu = next(row for row in rows if row["device"] == "CPU")
     assert cpu["budget_gb"] is None and any(m["name"] == "tiny-embed" for m in cpu["models"])
     assert api.predict(api_name="/memory_budget")[0]["device"] == "CPU"
+
+
+def test_a_property_openvino_rejects_changes_nothing_and_model_info_shows_the_mode(app, api, http):
+    api.predict(["load me"], "tiny-embed", api_name="/embed")
+    engine = app.pool.get("tiny-embed")
+    refused = http.post("models/tiny-embed/properties", json={"properties": {"NO_SUCH_PROPERTY": 1}})
+    assert refused.status_code == 503 and refused.json()["error"]["code"] == "model_load_failed"
+    assert "nothing changed: it still runs on CPU" in refused.json()["error"]["message"]
+    assert app.pool.get("tiny-embed") is engine and engine.state.value == "ready"
+    assert http.post(
+        "models/tiny-embed/properties", json={"properties": {"PERFORMANCE_HINT": "THROUGHPUT"}}
+    ).is_success
+    compiled = http.get("models/tiny-embed/info").json()["compiled"]
+    assert compiled["values"]["PERFORMANCE_HINT"] == "THROUGHPUT", compiled
+    assert compiled["values"]["NUM_STREAMS"] >= 1  # what THROUGHPUT resolved to on this CPU

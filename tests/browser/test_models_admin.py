@@ -88,6 +88,16 @@ def test_models_tab_asks_for_the_admin_key(browser, admin_app, request):
     page.locator("#models-unload").click()
     expect(status).to_contain_text("tiny-embed unloaded", timeout=60_000)
 
+    # the panels' actions take the same key box: without it refused, with it done
+    page.locator("#models-operate").get_by_text("Operate: versions").click()
+    operate = page.locator("#operate-status")
+    key.fill("")
+    page.locator("#operate-reload-config").click()
+    expect(operate).to_contain_text("Not allowed", timeout=30_000)
+    key.fill(ADMIN_KEY)
+    page.locator("#operate-reload-config").click()
+    expect(operate).to_contain_text("models.yaml applied: nothing changed", timeout=30_000)
+
     # the key stays in the page: not in the browser's storage, gone after a reload
     stored = page.evaluate("() => JSON.stringify([localStorage, sessionStorage, document.cookie])")
     assert ADMIN_KEY not in stored
@@ -104,4 +114,8 @@ def test_read_only_models_tab_disables_management(browser, read_only_app, reques
     expect(page.locator("#models-unload")).to_be_disabled()
     expect(page.locator("#models-admin-key")).to_be_hidden()
     expect(page.locator("#models-refresh")).to_be_enabled()
+    for panel in ("Operate: versions", "Device benchmark", "Add or remove a model"):
+        page.get_by_text(panel).first.click()
+    for button in ("#operate-reload-config", "#operate-apply", "#bench-run", "#catalog-add"):
+        expect(page.locator(button)).to_be_disabled()
     expect(row_of(page, "tiny-embed")).to_contain_text("unloaded")
