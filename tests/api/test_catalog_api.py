@@ -353,3 +353,30 @@ def test_adding_and_removing_need_the_admin_key_where_one_is_set(
         assert removed["deleted"] and config.read_bytes() == before
     finally:
         close_app(keyed)
+
+
+def test_a_model_added_from_a_local_hugging_face_folder_is_converted_and_served(
+    app: SimpleNamespace, api: Client, tmp_path: Path
+) -> None:
+    from openvino_ui.fixtures.retrieval import write_hf_embedding
+
+    checkpoint = tmp_path / "my-bert"
+    checkpoint.mkdir()
+    write_hf_embedding(checkpoint)  # config.json, model.safetensors, tokenizer: not an OpenVINO IR
+    service = app.demo.openvino_ui_api.service
+    events: list[dict[str, Any]] = []
+    info = service.add_model(
+        "hf-embed", "embedding", "local", str(checkpoint), "int8", progress=events.append
+    )
+    try:
+        folder = Path(info.model_dir)
+        assert folder == app.config.parent / "models" / "hf-embed-int8"
+        assert (folder / "openvino_model.xml").is_file() and (folder / "openvino_tokenizer.xml").is_file()
+        titles = [e["title"] for e in events if e["event"] == "step"]
+        assert titles and all(e["of"] == len(titles) for e in events if e["event"] == "step")
+        assert any("optimum-intel" in title for title in titles), titles  # converted here
+        assert len(api.predict(["converted here"], "hf-embed", api_name="/embed")) == 1
+        details = api.predict("hf-embed", api_name="/model_info")
+        assert details["weight_format"] == "int8", details["weight_bytes"]
+    finally:
+        service.remove_model("hf-embed", delete_files=True)
