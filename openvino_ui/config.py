@@ -26,8 +26,6 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
@@ -35,6 +33,7 @@ from pydantic import (
     model_validator,
 )
 
+from .config_base import Strict
 from .devices import device_syntax_error, normalize_device
 from .errors import ConfigError
 from .generation import (
@@ -47,6 +46,7 @@ from .generation import (
     TopK,
     TopP,
 )
+from .placement import ActorOptions, Autoscaling, ClusterSettings, RemoteEndpoint
 from .versions import list_versions
 
 TASKS = ("llm", "vlm", "asr", "tts", "embedding", "rerank")
@@ -76,12 +76,6 @@ FIXTURES = (
     "tiny-whisper-en",
     "tiny-speecht5",
 )
-
-
-class Strict(BaseModel):
-    """Unknown keys are errors, so a typo never silently falls back to a default."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # --- where weights come from ------------------------------------------------------------------
@@ -177,6 +171,8 @@ class Defaults(Strict):
     # CPU. Before a load, least recently used idle models on that device are unloaded until the
     # model fits (its memory measured at its last load, else its size on disk). None: no budget.
     memory_budget_gb: dict[str, float] | None = None
+    # Ray, for models with `replicas` or `autoscaling` (None: no Ray; such models are refused).
+    cluster: ClusterSettings | None = None
 
     @field_validator("device")
     @classmethod
@@ -240,6 +236,12 @@ class ModelBase(Strict):
     # Which numbered version folder under `path` to serve (OpenVINO Model Server's layout: 1/, 2/,
     # ...): "latest" (the highest) or a number. A folder without numbered versions is used as it is.
     version: Literal["latest"] | Annotated[int, Field(ge=1)] = "latest"
+    # Served by another server's OpenAI-compatible API instead of a local pipeline.
+    remote: RemoteEndpoint | None = None
+    # Run as a Ray Serve deployment (defaults.cluster): a fixed number of replicas, or autoscaling.
+    replicas: int | None = Field(default=None, ge=1, le=1024)
+    autoscaling: Autoscaling | None = None
+    ray_actor_options: ActorOptions | None = None
 
     @field_validator("device")
     @classmethod
@@ -440,6 +442,13 @@ def parse_config(text: str, path: Path) -> AppConfig:
         problems += [f"{here}: {p}" for p in _entry_problems(spec)]
         models[name] = _resolved(spec, defaults, base)
         problems += [f"{here}: {p}" for p in _version_problems(models[name])]
+    if defaults.cluster is None:
+        for name, spec in models.items():
+            if spec.replicas is not None or spec.autoscaling is not None:
+                problems.append(
+                    f"{where}: model {name!r}: key 'replicas': runs on Ray, but defaults.cluster is not "
+                    "set; add `cluster: {address: local}` (or auto, or ray://host:10001) under defaults"
+                )
     for name, spec in models.items():
         if spec.task == "rerank" and spec.method == "bi_encoder":
             target = models.get(spec.embedding_model or "")
@@ -464,8 +473,8 @@ def config_names(models: dict[str, AnySpec], task: str) -> str:
 
 def _entry_problems(spec: AnySpec) -> list[str]:
     bi_encoder = isinstance(spec, RerankSpec) and spec.method == "bi_encoder"
-    problems = []
-    if not bi_encoder and spec.path is None:
+    problems = _placement_problems(spec)
+    if not bi_encoder and spec.path is None and spec.remote is None:
         problems.append("key 'path' is missing: the folder of the OpenVINO IR model")
     if isinstance(spec, RerankSpec) and bi_encoder and not spec.embedding_model:
         problems.append("key 'embedding_model' is missing: a bi_encoder reranker needs an embedding model")
@@ -487,6 +496,32 @@ def _entry_problems(spec: AnySpec) -> list[str]:
         problems.append(
             f"key 'generation.max_new_tokens': {spec.generation.max_new_tokens} is above "
             f"limits.max_new_tokens ({spec.limits.max_new_tokens}); lower it or raise the limit"
+        )
+    return problems
+
+
+def _placement_problems(spec: AnySpec) -> list[str]:
+    """`remote`, Ray (`replicas`/`autoscaling`) and a local pipeline exclude each other."""
+    problems = []
+    ray = spec.replicas is not None or spec.autoscaling is not None
+    if spec.replicas is not None and spec.autoscaling is not None:
+        problems.append("keys 'replicas' and 'autoscaling': give one of them (a fixed count, or a range)")
+    if spec.ray_actor_options is not None and not ray:
+        problems.append(
+            "key 'ray_actor_options': only for a model run on Ray (give 'replicas' or 'autoscaling')"
+        )
+    if spec.remote is not None:
+        for key in ("path", "source", "replicas", "autoscaling", "ray_actor_options"):
+            if key in spec.model_fields_set:
+                problems.append(f"key {key!r}: a remote model is served by {spec.remote.url}; remove {key!r}")
+        if isinstance(spec, RerankSpec) and spec.method == "bi_encoder":
+            problems.append(
+                "key 'remote': a bi_encoder reranker uses a local embedding model; use cross_encoder"
+            )
+    if ray and isinstance(spec, RerankSpec) and spec.method == "bi_encoder":
+        problems.append(
+            "key 'replicas': a bi_encoder reranker has no pipeline of its own; give its embedding "
+            "model replicas"
         )
     return problems
 

@@ -22,9 +22,21 @@ ENGINE_CLASSES: dict[str, str] = {
 }
 
 
+# Where a model runs other than in a local pipeline (models.yaml `remote`, `replicas`/`autoscaling`).
+REMOTE_ENGINE = "openvino_ui.engines.remote:remote_engine_class"
+RAY_ENGINE = "openvino_ui.cluster.engine:ray_engine_class"
+
+
 def engine_class(spec: AnySpec) -> type[Engine]:
-    """The engine class that serves `spec` (a *Spec from config)."""
-    module_name, _, attr = ENGINE_CLASSES[spec.task].partition(":")
+    """The engine class that serves `spec` (a *Spec from config): a local pipeline of its task, a
+    remote server's API (`remote`), or Ray Serve replicas (`replicas` or `autoscaling`; Ray is
+    imported only then)."""
+    target_name = ENGINE_CLASSES[spec.task]
+    if spec.remote is not None:
+        target_name = REMOTE_ENGINE
+    elif spec.replicas is not None or spec.autoscaling is not None:
+        target_name = RAY_ENGINE
+    module_name, _, attr = target_name.partition(":")
     target = getattr(importlib.import_module(module_name), attr)
     if isinstance(target, type):
         return target

@@ -33,6 +33,7 @@ PACKAGE = "openvino_ui"
 # The layers of the serving path, lowest first: a module may import its own layer and those below.
 LAYERS: dict[str, int] = {
     "engines": 1,
+    "cluster": 1,  # Ray Serve engines: replicas wrap the local engines
     "pool": 2,
     "memory": 2,
     "service": 3,
@@ -115,6 +116,10 @@ def test_the_parser_sees_every_kind_of_import():
     lazy = {i.target for i in imports_in(ROOT / "pool.py")}
     assert "openvino_ui.engines" in lazy and "openvino" in lazy  # imports inside functions count
     assert len(ALL_IMPORTS) > 300
+
+
+def test_ray_only_in_the_cluster_engine():
+    assert violations(lambda i: uses(i.target, "ray") and not within(i.source, "cluster")) == []
 
 
 def test_openvino_genai_only_in_engines_and_the_bench():
