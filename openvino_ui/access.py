@@ -34,6 +34,10 @@ ADMIN_KEYS_ENV = "OPENVINO_UI_ADMIN_KEYS"
 MAX_KEY_CHARS = 512
 
 
+# What the admin role guards, for the messages.
+MANAGING = "Managing models (load, unload, reload, versions, properties, add, remove, benchmark)"
+
+
 class KeyRequired(UserError):
     """No key, or a key this server does not know, where one is needed (HTTP 401)."""
 
@@ -163,20 +167,20 @@ class AccessPolicy:
         an API key that is not an admin key."""
         if self.read_only:
             raise ReadOnly(
-                "This server is read-only (--read-only): models cannot be loaded or unloaded here; "
-                "each loads on its first request."
+                "This server is read-only (--read-only): models cannot be loaded, unloaded, reloaded, "
+                "added, removed or benchmarked here; each loads on its first request."
             )
         role = self.role(key)
         if not self._admin or role == "admin":
             return role
         if role == "user":
             raise NotAllowed(
-                "Loading and unloading models needs an admin key; the key you sent is an API key. "
-                "Send an admin key (--admin-key on the server)."
+                f"{MANAGING} needs an admin key; the key you sent is an API key. Send an admin key "
+                "(--admin-key on the server)."
             )
         if not key:
-            raise KeyRequired("Loading and unloading models needs an admin key; none was sent.")
-        raise KeyRequired("Loading and unloading models needs an admin key; the key you sent is not valid.")
+            raise KeyRequired(f"{MANAGING} needs an admin key; none was sent.")
+        raise KeyRequired(f"{MANAGING} needs an admin key; the key you sent is not valid.")
 
     def management_note(self) -> str:
         """One line for the Models tab on what managing models needs here ("" when nothing)."""
@@ -186,5 +190,5 @@ class AccessPolicy:
                 "its first request."
             )
         if self._admin:
-            return "Loading and unloading models needs the admin key (it stays in this page only)."
+            return f"{MANAGING} needs the admin key (it stays in this page only)."
         return ""

@@ -308,6 +308,12 @@ class RerankSpec(ModelBase):
     embedding_model: str | None = None
     max_documents: int = Field(default=256, ge=1)
     top_n: int = Field(default=10, ge=1)
+    # cross_encoder: requests that arrive together (or while the model is busy, or within
+    # batch_wait_ms of each other) are scored in one call of at most max_batch_texts
+    # query-document pairs; `batching: off` scores each request alone.
+    batching: bool = True
+    max_batch_texts: int = Field(default=64, ge=1)
+    batch_wait_ms: float = Field(default=2.0, ge=0, le=100)
 
 
 # One model's entry, whatever its task (narrow it by `spec.task` or isinstance).

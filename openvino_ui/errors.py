@@ -21,6 +21,9 @@ traceback is logged at DEBUG).
     ConfigError           500     server_error           config_error
     ModelTooLarge         507     server_error           model_too_large
     ConfigNotApplied      400     invalid_request_error  config_invalid
+    RemoteUnavailable     503     server_error           remote_unavailable
+    RemoteFailed          502     server_error           remote_error
+    RemoteTimeout         504     server_error           remote_timeout
 
 A message that quotes a user's value does it with quote() or describe(): at most QUOTE_LIMIT
 characters of it, so a huge value is never echoed whole.
@@ -323,3 +326,39 @@ class ConfigNotApplied(ConfigError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+# -- issue 15 (remote endpoints): another server that cannot serve a model now ---------------------
+
+
+class RemoteUnavailable(UserError):
+    """A model served by another server (models.yaml `remote`) could not be reached: the connection
+    failed, or that server said it is busy. 503, as for a local model that cannot serve now (clients
+    such as the OpenAI SDK retry it). `reason` (the endpoint and what went wrong) is what the Models
+    tab's error column shows. Messages name the endpoint's URL, never its API key."""
+
+    title = "Remote endpoint unavailable"
+    status = 503
+    type = "server_error"
+    code = "remote_unavailable"
+
+    def __init__(self, name: str, endpoint: str, what: str):
+        self.reason = f"{endpoint} {what}"
+        super().__init__(f"Model {quote(name)} is served by {endpoint}, which {what}.")
+
+
+class RemoteFailed(RemoteUnavailable):
+    """The remote server answered, but with an error that is not the request's fault (a 5xx, a
+    refused API key, a route it does not offer, a malformed answer): 502, a bad gateway."""
+
+    title = "Remote endpoint failed"
+    status = 502
+    code = "remote_error"
+
+
+class RemoteTimeout(RemoteUnavailable):
+    """The remote server did not answer (or a stream paused) for longer than `remote.timeout_s`: 504."""
+
+    title = "Remote endpoint timed out"
+    status = 504
+    code = "remote_timeout"

@@ -50,6 +50,23 @@ def size_of(engine: Engine) -> tuple[int, bool]:
     return engine.disk_bytes(), False
 
 
+def check_against_ram(budgets: dict[str, float]) -> str | None:
+    """A warning when the CPU's budget is more than the machine's RAM (then it never evicts in time:
+    the kernel's OOM killer acts first); None when it fits."""
+    cpu = budgets.get("CPU")
+    if cpu is None:
+        return None
+    import psutil
+
+    total = psutil.virtual_memory().total
+    if cpu * GB <= total:
+        return None
+    return (
+        f"memory_budget_gb CPU: {cpu:g} GB is more than this machine's {total / GB:.1f} GB of RAM; "
+        "models will not be unloaded before memory runs out. Lower it."
+    )
+
+
 class MemoryBudget:
     """The budgets (GB per device name) against `engines`, as they are now."""
 

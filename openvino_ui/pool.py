@@ -16,10 +16,11 @@ from typing import Any
 
 from .changes import ConfigChanges
 from .config import AnySpec, AppConfig
+from .device_memory import used_bytes
 from .devices import DeviceInfo, check_device_available, describe_devices, device_syntax_error
 from .engines.base import Engine, ModelInfo, State
-from .errors import InvalidInput, ModelLoadFailed, ModelNotFound, WrongTask
-from .memory import MemoryBudget
+from .errors import InvalidInput, ModelLoadFailed, ModelNotFound, WrongTask, quote
+from .memory import MemoryBudget, check_against_ram
 from .stats import RequestObserver, RequestRecord
 from .versions import resolve_version
 
@@ -62,6 +63,8 @@ class EnginePool:
         self._retiring: list[Engine] = []
         self._retiring_lock = threading.Lock()
         self._engines: dict[str, Engine] = {n: self._make(n, spec) for n, spec in config.models.items()}
+        if warning := check_against_ram(config.defaults.memory_budget_gb or {}):
+            log.warning(warning)
 
     def _make(self, name: str, spec: AnySpec, version: int | str | None = None) -> Engine:
         """The engine of `spec`, serving `version` (default: the spec's) of its numbered folders."""
@@ -150,7 +153,7 @@ class EnginePool:
             return engine
         try:
             if engine.state is State.UNLOADED:
-                check_device_available(engine.device, self.available_devices())
+                self._target(engine, engine.device)
                 self._make_room(engine, engine.device)
             engine.ensure_ready()
         except Exception:
@@ -177,14 +180,36 @@ class EnginePool:
         engine = self.get(name)
         if device and (problem := device_syntax_error(device)):
             raise InvalidInput(f"Bad device: {problem}.", param="device")
+        if device and engine.spec.remote is not None:
+            raise InvalidInput(
+                f"Model {quote(name)} is served by {engine.device}: it has no local device to choose. "
+                "Load it without a device.",
+                param="device",
+            )
         if version not in (None, "") and self._version_of(name, version) != engine.version:
             return self.rebuild(name, version=version, device=device or engine.device, load=True)
-        target = check_device_available(device or engine.spec.device, self.available_devices())
+        target = self._target(engine, device or engine.spec.device)
         if engine.state is not State.READY or engine.device != target:
             self._make_room(engine, target)
-        engine.load(target)
+        self._measured(engine, target, lambda: engine.load(target))
         self._enforce_max_loaded(keep=engine)
         return engine.info()
+
+    def _measured(self, engine: Engine, device: str, load: Callable[[], None]) -> None:
+        """Run `load`; on a device with memory of its own (GPU, NPU) the model's size is what
+        OpenVINO's allocations there grew by (the engine measured the process's memory, which a
+        GPU model hardly touches). Other loads on that device at the same time blur it."""
+        before = used_bytes(self.core, device)
+        load()
+        if before is not None and (after := used_bytes(self.core, device)) is not None and after > before:
+            engine.memory_bytes = after - before
+
+    def _target(self, engine: Engine, device: str) -> str:
+        """Where `engine` loads: `device` checked against this machine's devices; a model served by
+        another server (models.yaml `remote`) runs where that server is, on no local device."""
+        if engine.spec.remote is not None:
+            return engine.device
+        return check_device_available(device, self.available_devices())
 
     def _version_of(self, name: str, version: int | str) -> int | None:
         return resolve_version(self.config.models[name].path, version)[1]
@@ -207,10 +232,10 @@ class EnginePool:
             fresh = self._make(name, spec, old.version if version in (None, "") else version)
             fresh.adopt_stats(old)
             if load or (load is None and old.state is State.READY):
-                target = check_device_available(device or old.device, self.available_devices())
+                target = self._target(fresh, device or old.device)
                 self._make_room(fresh, target, replacing=old)
                 try:
-                    fresh.load(target)
+                    self._measured(fresh, target, lambda: fresh.load(target))
                 except ModelLoadFailed as exc:
                     if old.state is not State.READY:
                         raise
@@ -239,7 +264,7 @@ class EnginePool:
                 if current[name].state is State.READY:
                     try:
                         target = self._device_after_change(name, old, config, current[name])
-                        engine.load(check_device_available(target, self.available_devices()))
+                        engine.load(self._target(engine, target))
                     except Exception as exc:
                         failed.append(f"{name}: {exc}")
                         kept[name] = old.models[name]

@@ -29,6 +29,7 @@ from typing import Protocol
 
 import psutil
 
+from .device_memory import MIB, DeviceMemory, DeviceProperties, device_memory
 from .stats import RequestObserver, RequestRecord
 
 log = logging.getLogger(__name__)
@@ -36,25 +37,11 @@ log = logging.getLogger(__name__)
 WINDOW_S = 60  # requests/s and the average inference time cover this many seconds
 SAMPLE_S = 5.0  # the sampler takes a history point this often
 HISTORY_S = 600  # and keeps this much history (10 minutes: 120 points)
-MIB = 1024**2
 # The versions reported, by distribution name (importlib.metadata: nothing is imported for them).
 PACKAGES = ("openvino-ui", "openvino", "openvino-genai")
-# What OpenVINO reports of a device's memory, per device family: (its total, what is allocated).
-# GPU_MEMORY_STATISTICS maps allocation types (usm_device, usm_host, cl_mem, ...) to bytes.
-# Other devices (CPU: the process memory is its figure) report nothing and are not asked.
-MEMORY_PROPERTIES: dict[str, tuple[str, str]] = {
-    "GPU": ("GPU_DEVICE_TOTAL_MEM_SIZE", "GPU_MEMORY_STATISTICS"),
-    "NPU": ("NPU_DEVICE_TOTAL_MEM_SIZE", "NPU_DEVICE_ALLOC_MEM_SIZE"),
-}
 
 
 # -- what is read of the pool (EnginePool has all of it) --------------------------------------------
-
-
-class DeviceProperties(Protocol):
-    """openvino.Core, as far as device queries go."""
-
-    def get_property(self, device_name: str, name: str, /) -> object: ...
 
 
 class ModelStatus(Protocol):
@@ -79,24 +66,6 @@ class ObservedPool(Protocol):
 
 
 # -- results ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeviceMemory:
-    """What OpenVINO reports of one device's memory; None where it reports nothing."""
-
-    device: str
-    total_mb: float | None  # the device's memory (GPU_DEVICE_TOTAL_MEM_SIZE, NPU_DEVICE_TOTAL_MEM_SIZE)
-    used_mb: float | None  # what OpenVINO has allocated there (GPU: the sum of by_kind_mb)
-    by_kind_mb: tuple[tuple[str, float], ...] = ()  # GPU: per allocation type
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "device": self.device,
-            "total_mb": _round(self.total_mb),
-            "used_mb": _round(self.used_mb),
-            "by_kind_mb": {kind: round(mb, 1) for kind, mb in self.by_kind_mb},
-        }
 
 
 @dataclass(frozen=True)
@@ -310,7 +279,7 @@ class ServerTelemetry:
             window_s=WINDOW_S,
             cpu_percent=point.cpu_percent,
             memory_mb=point.memory_mb,
-            devices=device_memory(pool),
+            devices=_devices(pool),
         )
 
     # -- the sampler thread -----------------------------------------------------------------------------
@@ -354,45 +323,14 @@ def _version(distribution: str) -> str | None:
 # -- device memory -----------------------------------------------------------------------------------
 
 
-def device_memory(pool: ObservedPool) -> tuple[DeviceMemory, ...]:
-    """Every device OpenVINO sees, with the memory figures it reports; a device that reports
-    nothing, or a query that fails, leaves its figures None (never an error)."""
+def _devices(pool: ObservedPool) -> tuple[DeviceMemory, ...]:
+    """Every device OpenVINO sees, with the memory it reports (device_memory.py)."""
     try:
         devices, core = pool.available_devices(), pool.core
     except Exception as exc:  # a broken plugin must not fail the whole report
         log.warning("could not list the devices: %s", type(exc).__name__)
         return ()
-    rows = []
-    for device in devices:
-        names = MEMORY_PROPERTIES.get(device.split(".", 1)[0])
-        if names is None:
-            rows.append(DeviceMemory(device, None, None))
-            continue
-        total = _mib(_read(core, device, names[0]))
-        used_raw = _read(core, device, names[1])
-        kinds: tuple[tuple[str, float], ...] = ()
-        if isinstance(used_raw, dict):
-            kinds = tuple((str(k), mb) for k, v in used_raw.items() if (mb := _mib(v)) is not None)
-            used = sum(mb for _, mb in kinds) if kinds else None
-        else:
-            used = _mib(used_raw)
-        rows.append(DeviceMemory(device, total, used, kinds))
-    return tuple(rows)
-
-
-def _read(core: DeviceProperties, device: str, name: str) -> object:
-    try:
-        return core.get_property(device, name)
-    except Exception as exc:  # not supported by this device or driver: no figure
-        log.debug("%s does not report %s (%s)", device, name, type(exc).__name__)
-        return None
-
-
-def _mib(value: object) -> float | None:
-    """Bytes as MiB; None for anything that is not a count of bytes."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return None
-    return value / MIB
+    return device_memory(core, devices)
 
 
 # -- one telemetry per pool ----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     from .cases import AREAS, FULL_AREAS, QUICK_AREAS
+    from .isolation import DEFAULT_TIMEOUT_S
 
     p = sub.add_parser("bench", help="benchmark the engines against llama.cpp, PyTorch, onnxruntime, ...")
     mode = p.add_mutually_exclusive_group()
@@ -61,6 +62,14 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="only rewrite the report and plots from the existing results.json",
     )
+    p.add_argument(
+        "--peer-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="SECONDS",
+        help="bound on a case's peer (each runs in a child process): a peer still busy after this "
+        "long is killed and its case recorded as timed out (default: %(default)g)",
+    )
     p.add_argument("--no-probe", action="store_true", help="skip the machine probe (smoke tests)")
     p.add_argument(
         "--fresh",
@@ -83,6 +92,7 @@ def _threads(spec: str) -> list[int]:
 def run_bench(args: argparse.Namespace) -> int:
     from .cases import default_areas, load_cases
     from .core import run_case, write_records
+    from .isolation import set_timeout
     from .probe import probe
     from .report import write_report
 
@@ -95,6 +105,10 @@ def run_bench(args: argparse.Namespace) -> int:
     if rounds < 3:
         print("--rounds must be at least 3 (the median of fewer ratios means little)", file=sys.stderr)
         return 2
+    if args.peer_timeout <= 0:
+        print("--peer-timeout must be positive", file=sys.stderr)
+        return 2
+    set_timeout(args.peer_timeout)
     if args.areas:
         areas = tuple(a.strip() for a in args.areas.split(",") if a.strip())
     else:
@@ -136,7 +150,8 @@ def run_bench(args: argparse.Namespace) -> int:
 def _print(record: dict[str, Any]) -> None:
     head = f"{record['case']} (threads={record['threads']})"
     if "error" in record:
-        print(f"{head}: NOT RUN: {record['error'][:300]}", flush=True)
+        at = f" at {record['failed_at']}" if record.get("failed_at") else ""
+        print(f"{head}: FAILED{at}: {record['error'][:300]}", flush=True)
         return
     parts = [
         f"{m} {s['ratio_median']:.2f}x [{s['ratio_min']:.2f}-{s['ratio_max']:.2f}] "

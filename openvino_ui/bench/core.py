@@ -87,15 +87,19 @@ def run_case(case: Case, threads: int, rounds: int, warmup: int, probe: dict[str
     }
     started = time.time()
     cand = peer = None
+    stage = "setup"  # where a failure happened, for the record (a peer may crash at any point)
     try:
         cand, peer = case.make(threads)
         record["resolved"] = {"engine": _resolved(cand), "peer": _resolved(peer)}
+        stage = "quality check"
         record["quality"] = case.quality(cand, peer) if case.quality else {}
+        stage = "warm-up"
         for _ in range(warmup):
             cand.run()
             peer.run()
         per_round: list[dict[str, Any]] = []
         for r in range(rounds):
+            stage = f"round {r + 1}"
             # Swap the order every round so neither side always runs on a "warmer" or "colder" CPU.
             first, second = (cand, peer) if r % 2 == 0 else (peer, cand)
             out = {id(first): first.run(), id(second): second.run()}
@@ -122,11 +126,13 @@ def run_case(case: Case, threads: int, rounds: int, warmup: int, probe: dict[str
             "engine": {m.name: record["metrics"][m.name]["cand_median"] for m in case.metrics},
             "peer": {m.name: record["metrics"][m.name]["peer_median"] for m in case.metrics},
         }
+        stage = "derived figures"
         if case.derive:
             record["derived"] = case.derive(cand, peer, threads, record["abs"], probe)
     except Exception as exc:  # one failing case must not stop the others
-        log.warning("case %s (threads=%d) failed: %s", case.name, threads, exc)
+        log.warning("case %s (threads=%d) failed at %s: %s", case.name, threads, stage, exc)
         record["error"] = f"{type(exc).__name__}: {exc}"[:1000]
+        record["failed_at"] = stage
         record["traceback"] = traceback.format_exc()[-3000:]
     finally:
         for runner in (cand, peer):

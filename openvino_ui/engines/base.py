@@ -51,6 +51,17 @@ class State(StrEnum):
 
 
 @dataclass(frozen=True)
+class ReplicaInfo:
+    """One Ray Serve replica of a model run as a deployment (models.yaml `replicas`)."""
+
+    replica_id: str
+    node_id: str
+    node_ip: str | None
+    state: str  # Serve's: STARTING, RUNNING, RECOVERING, STOPPING, ...
+    requests: int  # requests this server sent it
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     """One row of the Models tab and one item of `/models`."""
 
@@ -65,10 +76,13 @@ class ModelInfo:
     stats: StatsSnapshot
     version: int | None = None  # the numbered version folder served (None: an unversioned folder)
     memory_mb: float | None = None  # measured at its last load (resident memory it added)
+    replicas: tuple[ReplicaInfo, ...] | None = None  # on Ray Serve (openvino_ui.cluster); None: not
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.update(data.pop("stats"))
+        if data["replicas"] is None:  # only a model on Ray has the key
+            del data["replicas"]
         return data
 
 

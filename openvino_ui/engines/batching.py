@@ -1,4 +1,6 @@
-"""Dynamic batching of document embeddings: requests that arrive together share one pipeline call.
+"""Dynamic batching: requests that arrive together share one pipeline call. Document embeddings
+(rows of vectors per text) and cross-encoder reranking (a score per query-document pair) use it;
+what one call does is the batcher's `call(pipeline, items) -> rows`, one row per item.
 
 The first request to find no batch forming becomes the *leader*: it waits up to `batch_wait_ms`
 for company (only when the model is idle and requests have lately come together: a lone client
@@ -30,8 +32,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
 class _Job:
     """One request's texts, and (once served) its rows or its error."""
 
-    def __init__(self, texts: Sequence[str]):
+    def __init__(self, texts: Sequence[Any]):
         self.texts = list(texts)
         self.arrived = time.perf_counter()
         self.wake = threading.Event()  # set when served, or when promoted to leader
@@ -56,11 +58,28 @@ class _Job:
         self.error: BaseException | None = None
 
 
-class DocumentBatcher:
-    """Merges concurrent `embed_documents` requests of one engine (see the module docstring)."""
+def embed_documents(pipeline: Any, texts: list[Any]) -> Any:
+    """The default call: openvino_genai.TextEmbeddingPipeline's, one vector per text."""
+    return pipeline.embed_documents(texts)
 
-    def __init__(self, engine: Engine, max_batch_texts: int, batch_wait_ms: float, leaders: int = 1):
+
+# One pipeline call for a batch: (the pipeline, the items of every request in it) -> one row each.
+BatchCall = Callable[[Any, list[Any]], Any]
+
+
+class DocumentBatcher:
+    """Merges concurrent requests of one engine into one `call` (see the module docstring)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        max_batch_texts: int,
+        batch_wait_ms: float,
+        leaders: int = 1,
+        call: BatchCall = embed_documents,
+    ):
         self.engine = engine
+        self.call = call
         self.max_batch_texts = max_batch_texts
         self.batch_wait_s = batch_wait_ms / 1000.0
         self.max_leaders = leaders  # the engine's instances: one batch per pipeline at once
@@ -79,8 +98,9 @@ class DocumentBatcher:
         with self._cond:
             return len(self._pending)
 
-    def embed(self, texts: Sequence[str]) -> tuple[np.ndarray, float]:
-        """Rows (len(texts), dim) float32 for `texts`, and the seconds the pipeline call took."""
+    def embed(self, texts: Sequence[Any]) -> tuple[np.ndarray, float]:
+        """Rows (len(texts), dim) float32 for `texts` (the items of one request), and the seconds the
+        pipeline call took."""
         job = _Job(texts)
         with self._cond:
             limit = self.engine.max_queue
@@ -186,10 +206,10 @@ class DocumentBatcher:
             job.rows, job.seconds = rows[offset : offset + len(job.texts)], seconds
             offset += len(job.texts)
 
-    def _call(self, session: Session, texts: list[str]) -> tuple[np.ndarray, float]:
+    def _call(self, session: Session, texts: list[Any]) -> tuple[np.ndarray, float]:
         started = time.perf_counter()
         self.pipeline_calls += 1
-        result = session.pipeline.embed_documents(texts)
+        result = self.call(session.pipeline, texts)
         rows = np.asarray(result, dtype=np.float32).reshape(len(texts), -1)
         return rows, time.perf_counter() - started
 

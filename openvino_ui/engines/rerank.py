@@ -2,8 +2,8 @@
 
 Two kinds, chosen by RerankSpec.method (engines/__init__.py calls `engine_class_for(spec)`):
 
-* CrossEncoderRerankEngine: openvino_genai.TextRerankPipeline on the model at `path`; scores are
-  probabilities (sigmoid of the cross-encoder's logit).
+* CrossEncoderRerankEngine: the cross-encoder at `path`; scores are probabilities (sigmoid of its
+  logit). Concurrent requests are merged into one batch of pairs (engines/cross_encoder.py).
 * BiEncoderRerankEngine: cosine similarity of the query's and the documents' vectors from the
   embedding model named by `embedding_model`. It owns no pipeline: loading it makes sure that
   embedding engine is ready, and the embedding engine's own lock serialises the model calls. It
@@ -23,6 +23,8 @@ from ..config import AnySpec, RerankSpec
 from ..errors import UserError
 from ..retrieval import RankedDocument, cosine_scores, ranked
 from .base import Engine
+from .batching import DocumentBatcher
+from .cross_encoder import pair_scorer, score_pairs
 from .embedding import EmbeddingEngine
 
 log = logging.getLogger(__name__)
@@ -43,15 +45,40 @@ class RerankEngine(Engine):
 
 
 class CrossEncoderRerankEngine(RerankEngine):
+    """Requests that arrive together are merged into one batch of query-document pairs (like
+    document embeddings: engines/batching.py, with `batching`, `max_batch_texts` pairs and
+    `batch_wait_ms` in models.yaml), scored at once by a PairScorer where it agrees with
+    TextRerankPipeline (engines/cross_encoder.py), else by the pipeline once per distinct query."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        spec = self.spec
+        self.batcher = (
+            DocumentBatcher(
+                self, spec.max_batch_texts, spec.batch_wait_ms, leaders=self.instances, call=score_pairs
+            )
+            if spec.batching and spec.max_batch_texts > 1
+            else None
+        )
+
     def _build(self, device: str) -> Any:
         config = og.TextRerankPipeline.Config()
-        # Every document is scored; top_n is applied per request (the pipeline's is fixed at build time).
-        config.top_n = self.spec.max_documents
-        return og.TextRerankPipeline(str(self.spec.path), device, config, **self.pipeline_properties(device))
+        # Every document is scored (top_n is applied per request; the pipeline's is fixed at build
+        # time), the most that one merged call of one query may hold included.
+        config.top_n = max(self.spec.max_documents, self.spec.max_batch_texts)
+        properties = self.pipeline_properties(device)
+        pipeline = og.TextRerankPipeline(str(self.spec.path), device, config, **properties)
+        if self.batcher is None or self.spec.path is None:
+            return pipeline
+        scorer = pair_scorer(self.spec.path, device, properties, pipeline)
+        return pipeline if scorer is None else scorer
 
     def rerank(self, query: str, documents: Sequence[str], top_n: int) -> list[RankedDocument]:
         if not documents:
             return []
+        if self.batcher is not None:
+            scores, _ = self.batcher.embed([(query, document) for document in documents])
+            return ranked(list(enumerate(scores.reshape(-1).tolist())), documents, top_n)
         with self.serving() as session:
             pairs = session.pipeline.rerank(query, list(documents))
         return ranked([(int(i), float(s)) for i, s in pairs], documents, top_n)

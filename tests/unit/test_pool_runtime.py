@@ -299,3 +299,48 @@ def test_budgets_per_device_and_none_for_auto():
 def test_bad_budgets_are_config_problems(value):
     with pytest.raises(Exception, match="memory_budget_gb"):
         config(f"defaults: {{memory_budget_gb: {value}}}\nmodels:\n  a: {{task: llm, path: a}}\n")
+
+
+class GPUCore:
+    """A core with a GPU whose allocations grow by 3 GB for each model built there."""
+
+    def __init__(self):
+        self.available_devices = ["CPU", "GPU"]
+        self.allocated = 1 * GB
+
+    def get_property(self, device: str, name: str):
+        if device.startswith("GPU") and name == "GPU_MEMORY_STATISTICS":
+            return {"usm_device": self.allocated, "usm_host": 0}
+        raise RuntimeError(f"{device} does not support {name}")
+
+
+class GPUEngine(FakeEngine):
+    core: GPUCore | None = None
+
+    def disk_bytes(self) -> int:
+        return 3 * GB  # its files: what the budget goes by before a first load
+
+    def _build(self, device):
+        if device.startswith("GPU"):
+            self.core.allocated += 3 * GB  # what the plugin allocates for the model
+        return super()._build(device)
+
+
+def test_on_a_gpu_a_model_is_measured_by_what_openvino_allocated_there():
+    pool = fake_pool(
+        "defaults: {memory_budget_gb: {GPU: 4}}\nmodels:\n  a: {task: llm, path: a}\n"
+        "  b: {task: llm, path: b}\n",
+        engine_cls=GPUEngine,
+    )
+    pool._core = GPUEngine.core = GPUCore()
+    pool.load("a", "GPU")
+    assert pool.get("a").memory_bytes == 3 * GB
+    assert pool.memory_budget().rows()[0].as_dict()["used_gb"] == 3
+    pool.load("b", "GPU")  # 3 + 3 > 4: a (idle) goes first
+    assert (pool.info("a").status, pool.info("b").status) == ("unloaded", "ready")
+
+
+def test_a_cpu_budget_above_the_ram_is_warned_about(caplog):
+    with caplog.at_level("WARNING"):
+        fake_pool("defaults: {memory_budget_gb: 100000}\nmodels:\n  a: {task: llm, path: a}\n")
+    assert "more than this machine's" in caplog.text

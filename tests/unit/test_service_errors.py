@@ -19,6 +19,9 @@ from openvino_ui.errors import (
     ModelNotReady,
     ModelQueueFull,
     NoDeviceLeft,
+    RemoteFailed,
+    RemoteTimeout,
+    RemoteUnavailable,
     UserError,
     WrongTask,
 )
@@ -43,6 +46,15 @@ CASES = [
     (ModelNotReady("m"), 503, "server_error", "model_not_ready", None),
     (ConfigError(["a", "b"]), 500, "server_error", "config_error", None),
     (PrepareError("x"), 500, "server_error", "prepare_failed", None),
+    (
+        RemoteUnavailable("m", "http://h/v1", "cannot be reached"),
+        503,
+        "server_error",
+        "remote_unavailable",
+        None,
+    ),
+    (RemoteFailed("m", "http://h/v1", "failed (HTTP 500)"), 502, "server_error", "remote_error", None),
+    (RemoteTimeout("m", "http://h/v1", "did not answer"), 504, "server_error", "remote_timeout", None),
 ]
 
 
@@ -72,7 +84,7 @@ def all_user_errors() -> set[type[UserError]]:
 
 def test_every_error_class_has_a_known_status_and_a_code():
     for kind in all_user_errors():
-        assert kind.status in (400, 401, 403, 404, 409, 429, 500, 503, 507), kind
+        assert kind.status in (400, 401, 403, 404, 409, 429, 500, 502, 503, 504, 507), kind
         assert kind.code, f"{kind.__name__} has no code"
         assert kind.type == ("server_error" if kind.status >= 500 else "invalid_request_error"), kind
 

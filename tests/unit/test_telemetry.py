@@ -9,6 +9,7 @@ from importlib import metadata
 
 import pytest
 
+from openvino_ui.device_memory import device_memory
 from openvino_ui.service import Service
 from openvino_ui.stats import RequestRecord
 from openvino_ui.telemetry import (
@@ -17,7 +18,6 @@ from openvino_ui.telemetry import (
     SAMPLE_S,
     WINDOW_S,
     ServerTelemetry,
-    device_memory,
     telemetry_of,
 )
 
@@ -209,7 +209,7 @@ def test_device_memory_where_devices_report_it():
     core = FakeGPUCore()
     pool = fake_pool(devices=())
     pool._core = core
-    rows = {row.device: row for row in device_memory(pool)}
+    rows = {row.device: row for row in device_memory(pool.core, pool.available_devices())}
     assert list(rows) == ["CPU", "GPU.0", "GPU.1", "NPU"]
     assert (rows["CPU"].total_mb, rows["CPU"].used_mb) == (None, None)
     gpu = rows["GPU.0"]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Case, Metric
+from ..isolation import isolated
 from ..probe import ov_resolved
 
 SCRIPT = (
@@ -150,7 +151,7 @@ def cases(full: bool) -> list[Case]:
             metrics=[Metric("rtf_beam1", "RTF", False, 1.0), Metric("rtf_beam5", "RTF", False, 1.0)],
             make=lambda t: (
                 OVWhisperRunner(assets.whisper_ov(), t),
-                FasterWhisperRunner(assets.whisper_ct2(), t),
+                isolated(FasterWhisperRunner, assets.whisper_ct2(), t),
             ),
             quality=_quality,
             notes="30 s espeak-ng clip; language en; greedy (beam 1) and beam 5",

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Case, Metric
+from ..isolation import isolated
 from ..probe import ov_resolved
 
 MAX_LENGTH = 256  # all-MiniLM-L6-v2's max_seq_length (sentence_bert_config.json)
@@ -109,7 +110,7 @@ class STTorchRunner(_SentenceTransformersRunner):
         self.model = SentenceTransformer(str(path), device="cpu")
 
     def embed(self, batch: list[str]) -> np.ndarray:
-        self.torch.set_num_threads(self.threads)  # other runners in this process may change it
+        self.torch.set_num_threads(self.threads)  # a no-op in its own child; kept: timed as before
         return super().embed(batch)
 
     def resolved(self) -> dict[str, Any]:
@@ -160,8 +161,15 @@ def _quality(cand: Any, peer: Any) -> dict[str, Any]:
     from .. import assets
 
     sample = texts(12, 40) + texts(12, 600)
-    ref = peer if isinstance(peer, STTorchRunner) else STTorchRunner(assets.minilm_dir(), 2)
-    reference = ref.embed(sample)
+    # The peer is the reference when it is PyTorch; else one in a child process of its own.
+    if getattr(peer, "factory", None) is STTorchRunner:
+        reference = peer.embed(sample)
+    else:
+        ref = isolated(STTorchRunner, assets.minilm_dir(), 2)
+        try:
+            reference = ref.embed(sample)
+        finally:
+            ref.close()
     out: dict[str, Any] = {}
     for side, runner in (("engine", cand), ("peer", peer)):
         got = runner.embed(sample)
@@ -188,7 +196,10 @@ def cases(full: bool) -> list[Case]:
             engine="TextEmbeddingPipeline int8",
             peer="sentence-transformers torch fp32",
             metrics=metrics(3.0),
-            make=lambda t: (OVEmbedRunner(assets.minilm_ov(), t), STTorchRunner(assets.minilm_dir(), t)),
+            make=lambda t: (
+                OVEmbedRunner(assets.minilm_ov(), t),
+                isolated(STTorchRunner, assets.minilm_dir(), t),
+            ),
             quality=_quality,
         ),
         Case(
@@ -197,7 +208,10 @@ def cases(full: bool) -> list[Case]:
             engine="TextEmbeddingPipeline int8",
             peer='sentence-transformers backend="onnx" fp32',
             metrics=metrics(1.2),
-            make=lambda t: (OVEmbedRunner(assets.minilm_ov(), t), STOnnxRunner(assets.minilm_st_onnx(), t)),
+            make=lambda t: (
+                OVEmbedRunner(assets.minilm_ov(), t),
+                isolated(STOnnxRunner, assets.minilm_st_onnx(), t),
+            ),
             quality=_quality,
         ),
     ]
@@ -211,7 +225,7 @@ def cases(full: bool) -> list[Case]:
                 metrics=metrics(3.0),
                 make=lambda t: (
                     OVEmbedRunner(assets.minilm_ov(), t, {"INFERENCE_PRECISION_HINT": "f32"}),
-                    STTorchRunner(assets.minilm_dir(), t),
+                    isolated(STTorchRunner, assets.minilm_dir(), t),
                 ),
                 quality=_quality,
                 notes="same arithmetic precision as the peer (the default is bf16 here)",

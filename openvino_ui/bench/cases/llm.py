@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Case, Metric
+from ..isolation import isolated
 from ..probe import ov_resolved
 
 BOS = 2
@@ -177,7 +178,7 @@ class TorchRunner(_LLMRunner):
 
     def _generate(self, ids: Any, n: int, streamer: Any = None) -> Any:
         torch = self.torch
-        torch.set_num_threads(self.threads)  # other runners in this process may change it
+        torch.set_num_threads(self.threads)  # a no-op in its own child; kept: timed as before
         x = torch.as_tensor(np.asarray(ids), dtype=torch.long)[None]
         with torch.inference_mode():
             return self.model.generate(
@@ -217,14 +218,17 @@ _REFERENCE: dict[str, list[int]] = {}
 
 
 def _reference(prompts: list[list[int]], n: int) -> list[list[int]]:
-    """Greedy continuations by transformers PyTorch fp32 (the unquantized reference), computed once."""
+    """Greedy continuations by transformers PyTorch fp32 (the unquantized reference), computed once,
+    in a child process like every peer."""
     from .. import assets
 
     key = repr((prompts, n))
     if key not in _REFERENCE:
-        ref = TorchRunner(assets.gemma_hf(), os.cpu_count() or 1, dtype="float32")
-        _REFERENCE[key] = [ref.greedy(p, n) for p in prompts]
-        ref.close()
+        ref = isolated(TorchRunner, assets.gemma_hf(), os.cpu_count() or 1, dtype="float32")
+        try:
+            _REFERENCE[key] = [ref.greedy(p, n) for p in prompts]
+        finally:
+            ref.close()
     return _REFERENCE[key]
 
 
@@ -316,7 +320,7 @@ def cases(full: bool) -> list[Case]:
             metrics=metrics(decode, 2.0),
             make=lambda t: (
                 GenAIRunner(assets.gemma_ov(variant), t),
-                LlamaCppRunner(assets.gemma_gguf(gguf), t),
+                isolated(LlamaCppRunner, assets.gemma_gguf(gguf), t),
             ),
             quality=_quality,
             derive=_derive,
@@ -335,7 +339,10 @@ def cases(full: bool) -> list[Case]:
             engine="openvino-genai int8",
             peer="transformers PyTorch bf16",
             metrics=metrics(3.0, 3.0),
-            make=lambda t: (GenAIRunner(assets.gemma_ov("int8"), t), TorchRunner(assets.gemma_hf(), t)),
+            make=lambda t: (
+                GenAIRunner(assets.gemma_ov("int8"), t),
+                isolated(TorchRunner, assets.gemma_hf(), t),
+            ),
             quality=_quality,
             derive=_derive,
         )

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Case, Metric
+from ..isolation import isolated
 from ..probe import ov_resolved
 from .embedding import OVEmbedRunner, STTorchRunner, texts
 
@@ -97,6 +98,11 @@ class _BiRunner(_RerankRunner):
         return self.embedder.resolved()
 
 
+def st_bi_encoder(path: Path, threads: int) -> _BiRunner:
+    """The bi-encoder peer, built in its child process (isolation.py pickles this by name)."""
+    return _BiRunner(STTorchRunner(path, threads))
+
+
 def _spearman(a: np.ndarray, b: np.ndarray) -> float:
     ra, rb = np.argsort(np.argsort(a)), np.argsort(np.argsort(b))
     return float(np.corrcoef(ra, rb)[0, 1])
@@ -121,7 +127,10 @@ def cases(full: bool) -> list[Case]:
             engine="TextRerankPipeline int8",
             peer="sentence-transformers CrossEncoder torch fp32",
             metrics=metrics(3.0),
-            make=lambda t: (OVCrossRunner(assets.reranker_ov(), t), STCrossRunner(assets.reranker_hf(), t)),
+            make=lambda t: (
+                OVCrossRunner(assets.reranker_ov(), t),
+                isolated(STCrossRunner, assets.reranker_hf(), t),
+            ),
             quality=_quality,
             notes="all-MiniLM-L6-v2 encoder + random scoring head (seed 0)",
         ),
@@ -133,7 +142,7 @@ def cases(full: bool) -> list[Case]:
             metrics=metrics(3.0),
             make=lambda t: (
                 _BiRunner(OVEmbedRunner(assets.minilm_ov(), t)),
-                _BiRunner(STTorchRunner(assets.minilm_dir(), t)),
+                isolated(st_bi_encoder, assets.minilm_dir(), t),
             ),
             quality=_quality,
             notes="all-MiniLM-L6-v2; the default reranker when no cross-encoder exists",

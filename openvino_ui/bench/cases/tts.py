@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Case, Metric
+from ..isolation import isolated
 
 SR = 24000
 TEXTS = {
@@ -212,7 +213,7 @@ def cases(full: bool) -> list[Case]:
             metrics=[Metric(f"rtf_{k}", "RTF", False, 1.2) for k in kinds],
             make=lambda t: (
                 OVKokoroRunner(assets.kokoro_model(), t, kinds),
-                OrtKokoroRunner(assets.kokoro_onnx(), t, kinds),
+                isolated(OrtKokoroRunner, assets.kokoro_onnx(), t, kinds),
             ),
             quality=_quality,
             notes="same phoneme ids and voice on both sides; model time only",
