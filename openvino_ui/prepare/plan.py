@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import FixtureSource, HubSource, LocalSource, PyPISource
+from ..config import FixtureSource, LocalSource, PyPISource
 from .atomic import MARKER_VERSION, is_up_to_date, read_marker
 from .recipes import RECIPES, Recipe
 
@@ -48,13 +48,15 @@ def describe_source(spec: Any) -> str:
     source = spec.source
     if source is None:
         return "-" if spec.path is None else "(folder)"
+    if isinstance(source, FixtureSource):
+        return f"fixture:{source.name}"
+    # `weight_format: auto` was resolved when models.yaml was loaded: show both.
+    variant = source.weight_format + (" (auto)" if source.auto_choice else "")
     if isinstance(source, PyPISource):
-        return f"pypi:{source.recipe} {source.weight_format}"
+        return f"pypi:{source.recipe} {variant}"
     if isinstance(source, LocalSource):
-        return f"local:{Path(source.path).name} {source.weight_format}"
-    if isinstance(source, HubSource):
-        return f"hub:{source.repo_id} {source.weight_format}"
-    return f"fixture:{source.name}"
+        return f"local:{Path(source.path).name} {variant}"
+    return f"hub:{source.repo_id} {variant}"
 
 
 def fingerprint(spec: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import AnySpec, RerankSpec
+from ..config import AnySpec, FixtureSource, RerankSpec
 from ..engines.compiled_properties import CompiledProperties, compiled_properties
 from ..model_files import IRInfo, dominant_format, folder_weight_bytes, inspect_folder
 from ..versions import list_versions
@@ -34,6 +34,12 @@ class ModelDetails:
     disk_bytes: int  # the served folder's files
     memory_bytes: int | None  # resident memory its last load added (None: never measured)
     weight_format: str | None  # fp32 | fp16 | bf16 | fp8 | int8 | int4: the most weight bytes
+    # The source's weight_format as models.yaml writes it ("auto", "int8", ...; None: no source to
+    # convert), the variant prepare builds and the engine loads (what `auto` resolved to), and
+    # for `auto` the CPU family (or device) and the evidence it was decided by.
+    weight_format_configured: str | None
+    weight_format_resolved: str | None
+    resolved_by: str | None
     weight_bytes: dict[str, int]  # weight bytes per format, over every IR that is not a tokenizer
     irs: tuple[IRInfo, ...]  # each IR file of model_dir, by name
     compiled: CompiledProperties
@@ -52,6 +58,9 @@ class ModelDetails:
             "disk_bytes": self.disk_bytes,
             "memory_bytes": self.memory_bytes,
             "weight_format": self.weight_format,
+            "weight_format_configured": self.weight_format_configured,
+            "weight_format_resolved": self.weight_format_resolved,
+            "resolved_by": self.resolved_by,
             "weight_bytes": dict(self.weight_bytes),
             "irs": [ir.as_dict() for ir in self.irs],
             "compiled": self.compiled.as_dict(),
@@ -63,7 +72,8 @@ class ModelInfoService(ServiceBase):
     def model_info(self, name: str) -> ModelDetails:
         """Model `name` in detail: for each IR file of its folder (the model and its tokenizer and
         detokenizer; a VLM's or Whisper's parts) its inputs and outputs (names, element type,
-        partial shape, layout) and weight format; the weight format of the whole model; its size
+        partial shape, layout) and weight format; the weight format of the whole model, the one
+        models.yaml asks for and the variant it resolved to (`auto`: why); its size
         on disk and the memory its last load added; the properties its device resolved when it
         compiled the main IR (performance hint, streams, inference and KV-cache precision,
         threads: only while it is loaded, else `compiled.reason` says why); and its numbered
@@ -87,11 +97,26 @@ class ModelInfoService(ServiceBase):
             disk_bytes=engine.disk_bytes(),
             memory_bytes=engine.memory_bytes,
             weight_format=dominant_format(weights),
+            weight_format_configured=_configured_format(configured),
+            weight_format_resolved=getattr(configured.source, "weight_format", None),
+            resolved_by=_resolved_by(configured),
             weight_bytes=weights,
             irs=irs,
             compiled=compiled_properties(engine, self.pool.core),
             note=_note(name, spec, irs),
         )
+
+
+def _configured_format(spec: AnySpec) -> str | None:
+    source = spec.source
+    if source is None or isinstance(source, FixtureSource):
+        return None
+    return "auto" if source.auto_choice else source.weight_format
+
+
+def _resolved_by(spec: AnySpec) -> str | None:
+    choice = getattr(spec.source, "auto_choice", None)
+    return None if choice is None else choice.resolved_by
 
 
 def _note(name: str, spec: AnySpec, irs: tuple[IRInfo, ...]) -> str | None:

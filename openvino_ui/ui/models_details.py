@@ -1,6 +1,7 @@
 """The Models tab's details panel: one model as the service's model_info describes it (weight
-format, size on disk, memory at load, how its device compiled it, its versions) and the inputs and
-outputs of each of its IR files, one table per IR.
+format, the variant `weight_format: auto` chose and why, size on disk, memory at load, how its
+device compiled it, its versions) and the inputs and outputs of each of its IR files, one table
+per IR.
 
 Nothing here loads a model; the compiled properties appear once it is loaded (the panel says so).
 """
@@ -73,6 +74,7 @@ def summary_markdown(details: ModelDetails) -> str:
     available = ", ".join(map(str, details.versions)) or "none"
     rows = [
         ("Weight format", f"**{details.weight_format}** ({weights})" if details.weight_format else "—"),
+        ("Variant", _variant(details)),
         ("Size on disk", _size(details.disk_bytes)),
         ("Memory at load", memory),
         ("Version served", version),
@@ -89,6 +91,15 @@ def summary_markdown(details: ModelDetails) -> str:
         if compiled.missing:
             lines += ["", f"Not reported by {compiled.device}: {', '.join(compiled.missing)}."]
     return "\n".join(lines)
+
+
+def _variant(details: ModelDetails) -> str:
+    """What models.yaml asks for and what runs: "auto → **int8** (avx512_bf16: <evidence>)"."""
+    if details.weight_format_configured is None:
+        return "— (no source to convert: the folder is served as it is)"
+    if details.resolved_by is None:
+        return f"**{details.weight_format_resolved}** (as models.yaml sets it)"
+    return f"auto → **{details.weight_format_resolved}** ({_cell(details.resolved_by)})"
 
 
 def irs_markdown(irs: tuple[IRInfo, ...]) -> str:

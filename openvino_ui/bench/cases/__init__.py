@@ -7,7 +7,7 @@ import importlib
 
 from ..core import Case
 
-AREAS = ("chat", "embeddings", "serving", "asr", "tts", "rerank", "settings", "fake")
+AREAS = ("chat", "embeddings", "serving", "asr", "tts", "rerank", "settings", "cluster", "fake")
 _MODULES: dict[str, tuple[str, ...]] = {
     "chat": ("llm",),
     "embeddings": ("embedding",),
@@ -18,10 +18,12 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "asr": ("asr",),
     "tts": ("tts",),
     "rerank": ("rerank",),
-    "settings": ("settings",),
+    "settings": ("settings", "weights"),  # weights: the evidence for `weight_format: auto`
+    "cluster": ("cluster",),  # Ray Serve replicas against the in-process engine ([cluster] extra)
     "fake": ("fake",),
 }
-FULL_AREAS = AREAS[:-1]
+# cluster needs the optional Ray extra: it runs when named (--areas cluster).
+FULL_AREAS = tuple(a for a in AREAS if a not in ("cluster", "fake"))
 # --quick leaves out the settings sweep (OpenVINO against itself: evidence for the defaults) to stay
 # under 15 minutes on 2 cores including the first-run model builds; --full runs it.
 QUICK_AREAS = tuple(a for a in FULL_AREAS if a != "settings")

@@ -40,6 +40,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ...cpu import cpu_flags
 from ..core import Case, Metric
 
 log = logging.getLogger(__name__)
@@ -58,19 +59,6 @@ ARCH_GET_XCOMP_PERM = 0x1022
 ARCH_REQ_XCOMP_PERM = 0x1023
 XFEATURE_XTILEDATA = 18
 _AMX_FLAGS = ("amx_tile", "amx_int8", "amx_bf16")
-
-
-def cpu_flags(cpuinfo: str | None = None) -> set[str]:
-    """The `flags` of /proc/cpuinfo (or of the text given)."""
-    if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return set()
-    for line in cpuinfo.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
 
 
 def request_amx(syscall: Any = None) -> tuple[bool, str]:

@@ -1,0 +1,203 @@
+"""`weight_format: auto`: the variant of a model that the bench measured fastest on this kind of CPU
+among those that passed its quality check, decided from a table of measurements kept here.
+
+Only measurements decide. Each row of TABLE is one (model, CPU family) the bench ran, the format
+it chose and the evidence: the bench case and its record in benchmarks/results/results.json. A
+row lists only a variant that passed the same quality bar as the bench (a faster variant that
+failed is named in the evidence, not chosen):
+
+* embeddings: cosine >= 0.99 to the fp32 PyTorch reference on every text;
+* Whisper: word error rate within 0.02 of the peer's (faster-whisper, or the other variant);
+* Kokoro: Whisper round-trip WER within 0.05 of onnxruntime's on the same ONNX;
+* chat: greedy agreement with PyTorch fp32 at least llama.cpp Q8_0's (0.778). That is stricter
+  than the bench's int4 check, which only compares int4 with llama.cpp Q4_0: `auto` picks a
+  default, and a default must answer like the model does, so no int4 variant measured so far
+  (agreement 0.19-0.50) qualifies.
+
+Where a family has no row the choice falls back to the closest family that has one (CLOSEST) and
+says so ("not measured on amx: as avx512_bf16 ..."); a model without rows of its own uses the rows
+of a measured model of the same task (STAND_IN) and says that too. To measure a variant on your
+CPU: `openvino-ui bench --areas settings --case fp16-weights` (int8 against fp16 weights of MiniLM
+and Whisper base, 1 thread and all threads), then add a row citing its record.
+
+The device matters first: an NPU computes in f16 and OpenVINO's NPU guide asks for symmetric
+weight compression, which `int8`/`int4` here (optimum's asymmetric default) are not, so `auto` is
+fp16 there (not measured). A GPU runs int8-compressed weights with f16 activations, and nothing was
+measured on one, so it follows the CPU rule. Virtual devices (AUTO:GPU,CPU, HETERO:...) follow
+the first device they list; plain AUTO starts on the CPU and follows the CPU rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel
+
+from . import cpu
+from .cpu import Family
+
+WeightFormat = Literal["fp32", "fp16", "int8", "int4"]
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One row: `model` (a recipe name, or a model only the bench builds) on `family` runs fastest
+    as `weight_format` among the variants that passed the quality bar, because of `evidence`."""
+
+    model: str
+    family: Family
+    weight_format: WeightFormat
+    evidence: str
+
+
+# Every row so far was measured by `openvino-ui bench` on a 2-vCPU AMD EPYC with AVX-512 BF16 and no
+# AMX, OpenVINO 2026.4.1 (BENCHMARKS.md, run of 2026-11-25; records in
+# benchmarks/results/results.json, `t=1` the 1-thread record). Intel AMX has no variant measurement
+# yet (only peer ratios), so it falls back to avx512_bf16 until the weights cases run there.
+TABLE: tuple[Measured, ...] = (
+    Measured(
+        "gemma3-270m",
+        "avx512_bf16",
+        "int8",
+        "chat-ov-int8-vs-llamacpp-q4_k_m t=1: decode 1.02x llama.cpp Q4_K_M, prefill 2.45x, greedy "
+        "agreement with fp32 0.847; the faster int4 variants (chat-ov-int4-*-vs-llamacpp-q4_0: "
+        "0.96-1.07x Q4_0) agree 0.19-0.50, below the chat bar",
+    ),
+    Measured(
+        "all-minilm-l6-v2",
+        "avx512_bf16",
+        "int8",
+        "embed-ov-int8-vs-st-torch t=1: 4.72x (short, batch 1) to 2.15x (long, batch 32) "
+        "sentence-transformers fp32, min cosine 0.999; the only variant measured",
+    ),
+    Measured(
+        "whisper-base",
+        "avx512_bf16",
+        "int8",
+        "asr-ov-whisper-base-vs-faster-whisper t=1: RTF 0.031 at beam 1 (1.63x faster-whisper), "
+        "WER 0.062 as the peer's; the only variant measured",
+    ),
+    Measured(
+        "kokoro-82m",
+        "avx512_bf16",
+        "int8",
+        "tts-ov-kokoro-vs-onnxruntime t=1: RTF 0.64, round-trip WER 0.038 (onnxruntime 0.019); "
+        "the recipe makes int8 only (the packaged ONNX is int8)",
+    ),
+    Measured(
+        "minilm-cross-encoder",  # the bench's reranker: MiniLM's encoder with a scoring head
+        "avx512_bf16",
+        "int8",
+        "rerank-ov-cross-encoder-vs-st t=1: 2.39x sentence-transformers fp32 (20 passages), "
+        "Spearman 0.994 to its ranking; the only variant measured",
+    ),
+)
+
+# Models the bench has not run borrow the rows of a measured model of the same task (recipes by
+# name; local and hub sources by their task).
+STAND_IN: dict[str, str] = {
+    "all-mpnet-base-v2": "all-minilm-l6-v2",  # a larger BERT-style sentence encoder
+    "whisper-tiny-en": "whisper-base",
+    "llm": "gemma3-270m",
+    "vlm": "gemma3-270m",  # most of a VLM's weights are its language model
+    "asr": "whisper-base",
+    "embedding": "all-minilm-l6-v2",
+    "rerank": "minilm-cross-encoder",
+    "tts": "kokoro-82m",
+}
+
+# Recipes that make a single format: `auto` is that format on an NPU too (tests check this against
+# the recipes' own `formats`; on a CPU their rows say so).
+SINGLE_FORMAT: dict[str, WeightFormat] = {"kokoro-82m": "int8"}
+
+# For each family, the others from the closest to the farthest, as OpenVINO's CPU plugin runs
+# them: an AMX CPU also has AVX-512 BF16 and runs bf16 by default on both; plain AVX-512 has the
+# vector width but computes f32; AVX2 is closest to plain AVX-512; an unknown CPU (ARM) to AVX2.
+CLOSEST: dict[Family, tuple[Family, ...]] = {
+    "amx": ("avx512_bf16", "avx512", "avx2", "other"),
+    "avx512_bf16": ("amx", "avx512", "avx2", "other"),
+    "avx512": ("avx512_bf16", "avx2", "amx", "other"),
+    "avx2": ("avx512", "avx512_bf16", "amx", "other"),
+    "other": ("avx2", "avx512", "avx512_bf16", "amx"),
+}
+
+_VIRTUAL = ("AUTO", "MULTI", "HETERO", "BATCH")
+Source = TypeVar("Source", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class AutoChoice:
+    """What `auto` resolved to: the format prepare builds and the engine loads, the CPU family
+    (or device) it was chosen for, and why."""
+
+    weight_format: WeightFormat
+    family: str  # a cpu.Family, or "NPU"
+    evidence: str
+
+    @property
+    def resolved_by(self) -> str:
+        return f"{self.family}: {self.evidence}"
+
+
+def target_device(device: str) -> str:
+    """The physical device kind a device string runs on first: "CPU", "GPU", "NPU", ...
+    ("AUTO:GPU,CPU" -> "GPU", "GPU.1" -> "GPU", plain "AUTO" -> "CPU")."""
+    head, _, devices = device.partition(":")
+    if head.upper() in _VIRTUAL:
+        listed = [d for d in devices.split(",") if d and not d.startswith("-")]
+        head = listed[0] if listed else "CPU"
+    return head.split(".", 1)[0].upper()
+
+
+def choose_weight_format(
+    recipe: str | None, task: str, device: str = "CPU", flags: set[str] | frozenset[str] | None = None
+) -> AutoChoice:
+    """The format `auto` means for a model built by `recipe` (None for local and hub sources) for
+    `task`, served on `device`, on a CPU with `flags` (None: this machine's)."""
+    model = recipe or task
+    kind = target_device(device)
+    if kind == "NPU":
+        if model in SINGLE_FORMAT:
+            return AutoChoice(SINGLE_FORMAT[model], "NPU", f"the recipe makes {SINGLE_FORMAT[model]} only")
+        return AutoChoice(
+            "fp16",
+            "NPU",
+            "not measured: fp16, the NPU's own precision (its guide asks for symmetric weight "
+            "compression, which int8/int4 here are not)",
+        )
+    family = cpu.cpu_family(cpu.cpu_flags() if flags is None else flags)
+    measured = model if any(row.model == model for row in TABLE) else STAND_IN.get(model, STAND_IN[task])
+    row = _closest_row(measured, family)
+    evidence = row.evidence
+    if row.family != family:
+        evidence = f"not measured on {family}: as on {row.family}, the closest measured family ({evidence})"
+    if measured != model:
+        what = model if recipe else f"this {task} model"
+        evidence = f"{what} not measured: as {measured} ({evidence})"
+    if kind == "GPU":
+        evidence = f"not measured on GPU: the CPU rule ({evidence})"
+    return AutoChoice(row.weight_format, family, evidence)
+
+
+def _closest_row(model: str, family: Family) -> Measured:
+    rows = {row.family: row for row in TABLE if row.model == model}
+    for candidate in (family, *CLOSEST[family]):
+        if candidate in rows:
+            return rows[candidate]
+    raise LookupError(f"no measurement of {model!r} in auto_format.TABLE")  # a stand-in without rows
+
+
+def resolve_auto(source: Source, task: str, device: str, path: Path | None) -> tuple[Source, Path | None]:
+    """A models.yaml source with `weight_format: auto`, and the model's `path`, as the loader keeps
+    them: the source holds the concrete format, so prepare's plan, fingerprint and build and the
+    engine see one answer, and its `auto_choice` keeps that it was auto, and why, for model_info.
+
+    Each variant gets a folder of its own under `path` (path/int8, path/fp16): a models folder
+    shared by machines of different CPU families keeps both variants instead of rebuilding one
+    folder back and forth, and a variant prepared before is found again.
+    """
+    choice = choose_weight_format(getattr(source, "recipe", None), task, device)
+    resolved = source.model_copy(update={"weight_format": choice.weight_format, "auto_choice": choice})
+    return resolved, None if path is None else Path(path) / choice.weight_format

@@ -1,0 +1,70 @@
+"""Weight formats against each other on this CPU: the measurements `weight_format: auto` decides by
+(openvino_ui.auto_format). int8 against fp16 weights of all-MiniLM-L6-v2 (TextEmbeddingPipeline)
+and of Whisper base (WhisperPipeline, encoder and decoder), at 1 thread and all threads; ratio > 1
+means int8 is faster.
+
+A variant counts only if it passes the product's quality bar, on both sides: cosine >= 0.99 to
+the fp32 PyTorch reference for embeddings, word error rates within 0.02 of each other for Whisper.
+Run: `openvino-ui bench --areas settings --case fp16-weights`, then add a row per model to
+auto_format.TABLE citing the record (`case` t=N) and the CPU family the probe reports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import Case, Metric
+from . import asr, embedding
+
+COSINE_BAR = 0.99
+WER_MARGIN = 0.02
+
+
+def _embedding_quality(cand: Any, peer: Any) -> dict[str, Any]:
+    out = embedding._quality(cand, peer)  # both sides' min cosine to the fp32 reference
+    out["ok"] = min(out["engine_min_cosine"], out["peer_min_cosine"]) >= COSINE_BAR
+    return out
+
+
+def _asr_quality(cand: Any, peer: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        f"{side}_wer_beam1": round(asr.wer(runner.transcribe(1)), 4)
+        for side, runner in (("engine", cand), ("peer", peer))
+    }
+    # Either variant may turn out the faster one, so neither may be worse than the other.
+    out["ok"] = abs(out["engine_wer_beam1"] - out["peer_wer_beam1"]) <= WER_MARGIN
+    return out
+
+
+def cases(full: bool) -> list[Case]:
+    from .. import assets
+
+    sentences = [Metric(f"{k}_{b}_sps", "sentences/s") for k in ("short", "long") for b in ("b1", "b32")]
+    return [
+        Case(
+            name="embed-ov-int8-vs-fp16-weights",
+            group="settings",
+            engine="TextEmbeddingPipeline MiniLM, int8 weights",
+            peer="fp16 weights",
+            metrics=sentences,
+            make=lambda t: (
+                embedding.OVEmbedRunner(assets.minilm_ov("int8"), t),
+                embedding.OVEmbedRunner(assets.minilm_ov("fp16"), t),
+            ),
+            quality=_embedding_quality,
+            notes="weight_format: auto evidence (int8 vs fp16 weights, default precision)",
+        ),
+        Case(
+            name="asr-ov-whisper-int8-vs-fp16-weights",
+            group="settings",
+            engine="WhisperPipeline base, int8 weights",
+            peer="fp16 weights",
+            metrics=[Metric("rtf_beam1", "RTF", False), Metric("rtf_beam5", "RTF", False)],
+            make=lambda t: (
+                asr.OVWhisperRunner(assets.whisper_ov("int8"), t),
+                asr.OVWhisperRunner(assets.whisper_ov("fp16"), t),
+            ),
+            quality=_asr_quality,
+            notes="weight_format: auto evidence (int8 vs fp16 weights; 30 s espeak-ng clip)",
+        ),
+    ]
