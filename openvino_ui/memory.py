@@ -42,6 +42,13 @@ class DeviceBudget:
         }
 
 
+def runs_here(engine: Engine) -> bool:
+    """Whether `engine`'s model takes this machine's memory: not a remote one (another server's),
+    nor one on Ray Serve (its replicas' nodes')."""
+    spec = engine.spec
+    return spec.remote is None and spec.replicas is None and spec.autoscaling is None
+
+
 def size_of(engine: Engine) -> tuple[int, bool]:
     """(bytes, measured): the memory measured at its last load, else its files' size on disk."""
     measured = engine.memory_bytes
@@ -86,7 +93,9 @@ class MemoryBudget:
     def _loaded_on(self, key: str) -> list[Engine]:
         from .engines.base import State
 
-        return [e for e in self.engines if e.state is State.READY and self.key(e.device) == key]
+        return [
+            e for e in self.engines if e.state is State.READY and runs_here(e) and self.key(e.device) == key
+        ]
 
     def to_evict(self, engine: Engine, device: str, replacing: Engine | None = None) -> list[Engine]:
         """The idle models to unload, least recently used first, so that `engine` fits on `device`.
@@ -97,7 +106,7 @@ class MemoryBudget:
         requests) and the log says so.
         """
         key = self.key(device)
-        if key is None:
+        if key is None or not runs_here(engine):
             return []
         budget = int(self.budgets[key] * GB)
         need, measured = size_of(engine)
@@ -126,7 +135,7 @@ class MemoryBudget:
         """Each device with a budget or a loaded model: its budget, what is used, by which models."""
         from .engines.base import State
 
-        loaded = [e for e in self.engines if e.state is State.READY]
+        loaded = [e for e in self.engines if e.state is State.READY and runs_here(e)]
         devices = list(self.budgets) + sorted({e.device for e in loaded if self.key(e.device) is None})
         rows = []
         for device in dict.fromkeys(devices):

@@ -33,12 +33,16 @@ EngineFactory = Callable[[str, AnySpec, "EnginePool"], Engine]
 def default_engine_factory(name: str, spec: AnySpec, pool: EnginePool) -> Engine:
     from .engines import engine_class  # imported here: engine modules pull in openvino_genai
 
-    return engine_class(spec)(
+    cls = engine_class(spec)
+    # A Ray Serve proxy (openvino_ui.cluster) also needs where Ray runs: defaults.cluster.
+    extra = {"cluster": pool.config.defaults.cluster} if getattr(cls, "needs_cluster", False) else {}
+    return cls(
         name,
         spec,
         properties=pool.properties_for(spec),
         lookup=pool.get,
         queue_timeout_s=pool.config.defaults.queue_timeout_s,
+        **extra,
     )
 
 
@@ -206,9 +210,12 @@ class EnginePool:
 
     def _target(self, engine: Engine, device: str) -> str:
         """Where `engine` loads: `device` checked against this machine's devices; a model served by
-        another server (models.yaml `remote`) runs where that server is, on no local device."""
+        another server (models.yaml `remote`) runs where that server is, on no local device; one on
+        Ray Serve runs on the cluster's nodes, whose devices this machine need not have."""
         if engine.spec.remote is not None:
             return engine.device
+        if engine.spec.replicas is not None or engine.spec.autoscaling is not None:
+            return device  # Ray places the replicas on nodes that have it (ray_actor_options)
         return check_device_available(device, self.available_devices())
 
     def _version_of(self, name: str, version: int | str) -> int | None:

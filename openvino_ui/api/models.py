@@ -20,7 +20,9 @@ class ModelsAPI:
         Returns:
             One dict per model: name, task, device, status (unloaded | loading | ready | failed),
             error (why a load failed), load_time_s, model_dir, description, requests, failures,
-            last_latency_ms, avg_latency_ms, avg_ttft_ms, avg_tpot_ms, avg_tokens_per_s, generated_tokens.
+            last_latency_ms, avg_latency_ms, avg_ttft_ms, avg_tpot_ms, avg_tokens_per_s, generated_tokens,
+            version (its numbered version; null: unversioned), memory_mb (measured at its last load); a
+            model on Ray Serve also has replicas: [{replica_id, node_id, node_ip, state, requests}].
         """
         return [info.as_dict() for info in self.service.models()]
 

@@ -15,6 +15,7 @@ from ..access import KeyRequired, NotAllowed
 from ..api import API
 from ..api.errors import as_gradio_error
 from ..devices import device_choices
+from ..engines import ModelInfo
 from .common import GLUE, TabEvents, lists_models
 from .models_benchmark import build_benchmark_panel
 from .models_catalog import build_catalog_panel
@@ -35,6 +36,7 @@ COLUMNS = [
     "task",
     "device",
     "status",
+    "replicas",
     "requests",
     "failures",
     "avg latency (ms)",
@@ -48,6 +50,17 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
+def _replicas(info: ModelInfo) -> str:
+    """A Ray Serve model's replicas: how many run, and each one's node, state and requests."""
+    if info.replicas is None:
+        return ""  # a local (or remote) model
+    if not info.replicas:
+        return "not deployed"
+    running = sum(r.state == "RUNNING" for r in info.replicas)
+    each = "; ".join(f"{r.node_id[:8]}@{r.node_ip}: {r.state}, {r.requests} req" for r in info.replicas)
+    return f"{running}/{len(info.replicas)} running ({each})"
+
+
 def models_table(api: API) -> list[list[Any]]:
     rows = []
     for info in api.service.models():
@@ -58,6 +71,7 @@ def models_table(api: API) -> list[list[Any]]:
                 info.task,
                 info.device,
                 info.status,
+                _replicas(info),
                 s.requests,
                 s.failures,
                 _fmt(s.avg_latency_ms),
