@@ -36,7 +36,7 @@ class CatalogAPI:
                 Hugging Face or OpenVINO IR folder on the server) or "hub" (a Hugging Face
                 repository; needs a network).
             source: the recipe name, the folder, or the repository id (owner/name).
-            weight_format: fp16, int8 or int4.
+            weight_format: auto (the variant measured fastest on this CPU), fp16, int8 or int4.
             device: e.g. "CPU", "GPU", "AUTO"; empty means models.yaml's default device.
             description: shown in the Models tab.
             admin_key: one of the server's admin keys when it was started with --admin-key; empty

@@ -78,7 +78,8 @@ class CatalogService(ServiceBase):
                 (a Hugging Face or OpenVINO IR folder on the server; relative to models.yaml's
                 folder) or "hub" (a Hugging Face repository id, owner/name; needs a network).
             source: the recipe name, the folder or the repository id.
-            weight_format: fp16, int8 or int4 (an OpenVINO IR folder is copied as it is).
+            weight_format: auto (the variant measured fastest on this CPU family), fp16, int8 or
+                int4 (an OpenVINO IR folder is copied as it is).
             device: where it runs (e.g. "GPU"); "" means models.yaml's default device.
             description: shown in the Models tab and the model dropdowns.
             progress: called with each of prepare's events while the model is built.
@@ -147,6 +148,8 @@ class CatalogService(ServiceBase):
             if delete_files and refusal is None and folder is not None:
                 refusal = _delete(Path(folder).resolve())
                 deleted = None if refusal else str(Path(folder).resolve())
+                if deleted and _is_auto(current.models[name]):
+                    _drop_if_empty(Path(folder).resolve().parent)  # <path>/<variant>: the path too
         log.info("model %s removed%s; %s", name, " with its files" if deleted else "", changes.summary())
         return {
             "name": name,
@@ -211,6 +214,21 @@ def _checked(edit: Callable[[], AppConfig]) -> AppConfig:
         return edit()
     except ConfigError as exc:
         raise InvalidInput("models.yaml would not be valid with this change:\n" + str(exc)) from None
+
+
+def _is_auto(spec: Any) -> bool:
+    """Whether the model's weight format was `auto` (prepared into <path>/<variant>)."""
+    return getattr(getattr(spec, "source", None), "auto_choice", None) is not None
+
+
+def _drop_if_empty(folder: Path) -> None:
+    """Remove `folder` if nothing but prepare's hidden lock and log files is left in it (another
+    machine's variant would be: then it stays)."""
+    try:
+        if all(entry.name.startswith(".") for entry in folder.iterdir()):
+            shutil.rmtree(folder)
+    except OSError:  # gone, or not ours to remove: leave it
+        pass
 
 
 def _delete(folder: Path) -> str | None:

@@ -20,7 +20,8 @@ from ..prepare.recipes import RECIPES
 from .validation import MAX_NAME_CHARS, choice, device_name, require_text, string
 
 SOURCE_KINDS = ("pypi", "local", "hub")
-WEIGHT_FORMATS = ("fp16", "int8", "int4")
+# auto: the variant the bench measured fastest on this CPU family (openvino_ui/auto_format.py).
+WEIGHT_FORMATS = ("auto", "fp16", "int8", "int4")
 MAX_DESCRIPTION_CHARS = 2000
 MAX_SOURCE_CHARS = 1000
 # How long the hub may take to accept a connection before it counts as unreachable: short, so that
@@ -92,7 +93,8 @@ def new_entry(
     target = device_name(device)
     entry: dict[str, Any] = {
         "task": task,
-        "path": f"models/{name}-{weight_format}",
+        # auto prepares each machine's variant into a folder of its own under the path (path/int8)
+        "path": f"models/{name}" if weight_format == "auto" else f"models/{name}-{weight_format}",
         "source": _source(kind, value, task, weight_format, current.path.parent),
     }
     if target and normalize_device(target) != current.defaults.device:  # models.yaml checks its syntax
@@ -115,7 +117,7 @@ def _source(kind: str, value: str, task: str, weight_format: str, base: Path) ->
                 f"Recipe {value!r} makes {' or '.join(recipe.tasks)} models only; the task is {task!r}.",
                 param="task",
             )
-        if weight_format not in recipe.formats:
+        if weight_format != "auto" and weight_format not in recipe.formats:
             raise InvalidInput(
                 f"Recipe {value!r} supports weight_format {' or '.join(recipe.formats)} only.",
                 param="weight_format",

@@ -380,3 +380,27 @@ def test_a_model_added_from_a_local_hugging_face_folder_is_converted_and_served(
         assert details["weight_format"] == "int8", details["weight_bytes"]
     finally:
         service.remove_model("hf-embed", delete_files=True)
+
+
+def test_weight_format_auto_prepares_this_machines_variant_under_the_path(
+    app: SimpleNamespace, api: Client
+) -> None:
+    added = api.predict(
+        name="auto-embed",
+        task="embedding",
+        source_kind="local",
+        source=local_source(),
+        weight_format="auto",
+        api_name="/add_model",
+    )
+    try:
+        entry = entries(app)["auto-embed"]
+        assert entry["path"] == "models/auto-embed" and entry["source"]["weight_format"] == "auto"
+        details = api.predict("auto-embed", api_name="/model_info")
+        resolved = details["weight_format_resolved"]
+        assert details["weight_format_configured"] == "auto" and resolved in ("fp16", "int8", "int4")
+        assert added["model_dir"] == str(app.config.parent / "models" / "auto-embed" / resolved)
+        assert len(api.predict(["auto"], "auto-embed", api_name="/embed")) == 1
+    finally:
+        api.predict("auto-embed", True, api_name="/remove_model")
+    assert not (app.config.parent / "models" / "auto-embed").exists()
