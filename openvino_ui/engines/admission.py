@@ -56,6 +56,20 @@ def report_place(listener: PlaceListener) -> Iterator[None]:
         _place_listener.reset(token)
 
 
+def tell_place(ahead: int | None) -> bool:
+    """Tell this thread's place listener (if report_place set one) `ahead`, for waits that are not a
+    FairLock's (a batch's followers, requests waiting inside a continuous batch). Never raises;
+    True if a listener was told."""
+    listener = _place_listener.get()
+    if listener is None:
+        return False
+    try:
+        listener(ahead)
+    except Exception as exc:
+        log.warning("a queue place listener failed: %s", type(exc).__name__)
+    return True
+
+
 class QueueFull(Exception):
     """`FairLock.acquire` refused a caller: `waiting` callers already queue, the most allowed."""
 

@@ -38,7 +38,7 @@ from typing import Any, ClassVar
 from ..config import AnySpec
 from ..errors import ModelBusy, ModelLoadFailed, ModelQueueFull, UserError
 from ..stats import GenerationMetrics, RequestObserver, RequestRecord, StatsRecorder, StatsSnapshot
-from .admission import FairLock, QueueFull, Session
+from .admission import FairLock, QueueFull, Session, tell_place
 
 log = logging.getLogger(__name__)
 
@@ -502,8 +502,11 @@ class Engine:
                 if not loaded.enter(limit):
                     raise ModelQueueFull(self.name, max(0, loaded.users - slots), slots)
                 session.place = loaded
+                waiting_inside = loaded.users - slots
                 session.holds_turn = False
                 self._request_lock.release()
+                if waiting_inside > 0:  # every sequence is taken: it waits inside the batch for
+                    tell_place(waiting_inside - 1)  # one to end (the UI clears it at its first token)
         except BaseException:
             self._end_turn(session)
             raise

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ModelQueueFull
+from .admission import tell_place
 
 if TYPE_CHECKING:
     from .admission import Session
@@ -115,10 +116,17 @@ class DocumentBatcher:
             if not follows:
                 self._leaders += 1
                 job.lead = True
+        told = False
+        if not job.lead:  # a follower: its place is the requests before it that wait for a batch
+            with self._cond:
+                ahead = self._pending.index(job) if job in self._pending else 0
+            told = tell_place(ahead)
         while not job.lead:
             job.wake.wait()
             if job.finished:
                 break
+        if told:
+            tell_place(None)
         if job.lead:
             self._lead(job)
         if job.error is not None:

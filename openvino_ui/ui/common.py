@@ -292,13 +292,23 @@ def queue_place(progress: gr.Progress, model: str | None) -> PlaceListener:
 def reporting_place(events: Iterator[T], listener: PlaceListener) -> Iterator[T]:
     """`events`, with `listener` told the request's queue place while the first one is pulled.
 
-    A request is admitted before its first event. Gradio runs each next() of a streaming handler in
+    A request is admitted before its first event (a request waiting inside a continuous batch is
+    told its place when admitted, and the place is cleared here once its first event came). Gradio
+    runs each next() of a streaming handler in
     a worker thread of its choice, so the listener (a context variable) is set and reset within
     that one pull, never across a yield.
     """
     iterator = iter(events)
-    with report_place(listener):
+    told: list[int | None] = []
+
+    def telling(ahead: int | None) -> None:
+        told.append(ahead)
+        listener(ahead)
+
+    with report_place(telling):
         first = next(iterator, _END)
+    if told and told[-1] is not None:  # a wait inside a continuous batch ends with the first token
+        listener(None)
     if first is _END:
         return
     yield first  # type: ignore[misc]

@@ -198,3 +198,70 @@ def test_a_request_that_gives_up_waiting_is_busy_and_its_place_is_cleared():
     hold.set()
     finish(holder)
     assert isinstance(out["error"], ModelBusy) and places.now() == [0, None]
+
+
+# -- waits that are not a FairLock's: batch followers, and requests waiting inside a batch ----------
+
+
+def test_requests_waiting_for_an_embedding_batch_are_told_their_place_then_none():
+    import numpy as np
+
+    from openvino_ui.engines.batching import DocumentBatcher
+
+    pool = fake_pool()
+    engine = pool.ready("a")
+    batcher = DocumentBatcher(engine, 8, 0, call=lambda pipeline, items: np.zeros((len(items), 2)))
+    release = threading.Event()
+    holder, _ = start(engine.work, 0.0, False, release)
+    assert engine.holding.wait(5)  # the model is busy: the batch's leader waits for its turn
+    places = [Places() for _ in range(3)]
+    threads = []
+    for i in range(3):
+        threads.append(start(batcher.embed, [f"text {i}"], places=places[i])[0])
+        wait_until(lambda n=i + 1: batcher.waiting() == n)
+    wait_until(lambda: places[1].now() == [1] and places[2].now() == [2])  # the leader is ahead
+    release.set()
+    finish(holder, *threads)
+    assert places[1].now() == [1, None] and places[2].now() == [2, None]
+    assert places[0].now() == [0, None]  # the leader waited for the model's turn (FairLock)
+
+
+def test_a_request_waiting_inside_a_full_continuous_batch_is_told_its_place(monkeypatch):
+    from functools import partial
+
+    from openvino_ui.generation import GenerationParams
+
+    from .fake_batching import FakeBatchingEngine, FakeBatchingPipeline
+
+    gate = threading.Event()
+    monkeypatch.setattr(FakeBatchingEngine, "make", partial(FakeBatchingPipeline, gate=gate))
+    text = "models:\n  a: {task: llm, path: x, batching: {max_num_seqs: 1}}\n"
+    engine = fake_pool(text, engine_cls=FakeBatchingEngine).ready("a")
+    params = GenerationParams(max_new_tokens=20, temperature=0.0)
+
+    def chat(words: str) -> list:
+        return list(engine.stream([{"role": "user", "content": words}], params))
+
+    first, _ = start(chat, "first")
+    wait_until(lambda: engine.in_flight() == 1)
+    places = Places()
+    second, out = start(chat, "second", places=places)
+    wait_until(lambda: places.now() == [0])  # the one sequence is taken: next in line inside
+    assert engine.queue_length() == 1
+    gate.set()
+    finish(first, second)
+    assert "error" not in out and places.now() == [0]  # the UI clears it with the first token
+
+
+def test_the_ui_clears_a_place_told_inside_a_batch_once_the_first_event_came():
+    from openvino_ui.engines.admission import tell_place
+    from openvino_ui.ui.common import reporting_place
+
+    def events():
+        tell_place(2)  # admitted into a full batch: two wait before it
+        yield "first token"
+        yield "second"
+
+    places = Places()
+    assert list(reporting_place(events(), places)) == ["first token", "second"]
+    assert places.now() == [2, None]
