@@ -79,6 +79,13 @@ class BenchmarkService(ServiceBase):
         """
         name = str(string(name, "name", max_chars=MAX_NAME_CHARS))
         engine = self.pool.get(name)
+        where = _elsewhere(engine.spec)
+        if where:
+            raise InvalidInput(
+                f"Model {name!r} runs {where}, not on this machine's devices: benchmark it where it runs "
+                "(the device benchmark measures a copy of the model loaded here).",
+                param="name",
+            )
         targets = benchmark_devices(devices, self.pool.available_devices())
         task = engine.spec.task
         per_device = planned_steps(task)
@@ -163,3 +170,12 @@ def benchmark_devices(value: Any, available: list[str]) -> list[str]:
         if device not in targets:
             targets.append(device)
     return targets
+
+
+def _elsewhere(spec: Any) -> str:
+    """Where a model runs if not on this machine ("" when it does): a remote server, Ray replicas."""
+    if spec.remote is not None:
+        return f"on the remote server {spec.remote.url}"
+    if spec.replicas is not None or spec.autoscaling is not None:
+        return "as Ray Serve replicas on the cluster's nodes"
+    return ""

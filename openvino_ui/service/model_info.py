@@ -126,6 +126,11 @@ def _note(name: str, spec: AnySpec, irs: tuple[IRInfo, ...]) -> str | None:
             "A bi-encoder reranker has no IR of its own: it ranks with the embedding model "
             f"'{spec.embedding_model}'; see that model's details."
         )
+    if spec.remote is not None:
+        return (
+            f"Served by the remote server {spec.remote.url} through its OpenAI-compatible API: its "
+            "files, properties and memory are that server's (see its own model metadata)."
+        )
     if spec.path is None:
         return "This model has no folder of its own."
     if not irs:

@@ -226,3 +226,13 @@ def test_one_benchmark_at_a_time_on_a_pool_whichever_service_asks(service: Servi
     finish(thread)
     assert "error" not in out and out["result"].results[0].device == "CPU"
     assert service.benchmark_model("e", ["CPU"]).results  # the lock was released
+
+
+def test_a_model_served_elsewhere_is_not_benchmarked_here():
+    from openvino_ui.errors import InvalidInput
+    from openvino_ui.service import Service
+
+    text = "models:\n  r: {task: embedding, remote: {url: 'http://127.0.0.1:9/v1'}}\n"
+    service = Service(fake_pool(text))
+    with pytest.raises(InvalidInput, match="runs on the remote server http://127.0.0.1:9/v1"):
+        service.benchmark_model("r", ["CPU"])
