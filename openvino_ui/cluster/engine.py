@@ -22,7 +22,6 @@ from typing import Any, Literal
 import numpy as np
 
 from ..config import AnySpec
-from ..engines.admission import FairLock
 from ..engines.asr import ASREngine, Timestamps, Transcript
 from ..engines.base import Engine, ModelInfo, State
 from ..engines.embedding import EmbeddingEngine
@@ -45,10 +44,11 @@ class RayServed(Engine):
 
     def __init__(self, *args: Any, cluster: ClusterSettings | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        # One deployment per load, whatever `instances` says: each replica builds the instances.
-        self.instances = 1
-        self._request_lock = FairLock(1)
         self.cluster = cluster
+
+    @classmethod
+    def _pipelines_per_load(cls, spec: AnySpec) -> int:
+        return 1  # one deployment per load, whatever `instances` says: each replica builds them
 
     def _check_files(self) -> None:
         """The replicas check the model's files, on their nodes."""

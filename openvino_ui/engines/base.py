@@ -186,7 +186,7 @@ class Engine:
         self.max_queue: int | None = getattr(spec, "max_queue", None)
         self.device: str = spec.device
         # Pipelines built per load (models.yaml `instances`); that many requests run at once.
-        self.instances: int = int(getattr(spec, "instances", 1) or 1)
+        self.instances: int = self._pipelines_per_load(spec)
         self.state = State.UNLOADED
         self.error: str | None = None
         self.load_time_s: float | None = None
@@ -208,6 +208,12 @@ class Engine:
         self.observers: list[RequestObserver] = []
 
     # -- to override -------------------------------------------------------------------------
+
+    @classmethod
+    def _pipelines_per_load(cls, spec: AnySpec) -> int:
+        """How many pipelines a load builds (models.yaml `instances`); an engine whose one pipeline
+        is a client of pipelines elsewhere (a remote server, Ray replicas) builds one."""
+        return int(getattr(spec, "instances", 1) or 1)
 
     def _build(self, device: str) -> Any:
         """Construct and return one pipeline on `device`, with `self.pipeline_properties(device)`.

@@ -39,17 +39,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
         close_app(served)
 
 
-@pytest.fixture(scope="module")
-def api(app: SimpleNamespace) -> Client:
-    return Client(app.url, verbose=False)
-
-
-@pytest.fixture(scope="module")
-def rest(app: SimpleNamespace) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=app.url + "v1/", timeout=120) as client:
-        yield client
-
-
 def kept(rest: httpx.Client, model: str = "") -> list[dict[str, Any]]:
     response = rest.get("benchmarks", params={"model": model} if model else None, headers=bearer(USER_KEY))
     assert response.status_code == 200, response.text

@@ -48,17 +48,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     close_app(served)
 
 
-@pytest.fixture(scope="module")
-def api(app: SimpleNamespace) -> Client:
-    return Client(app.url, verbose=False)
-
-
-@pytest.fixture(scope="module")
-def rest(app: SimpleNamespace) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=app.url + "v1/", timeout=120) as client:
-        yield client
-
-
 @pytest.fixture
 def unchanged(app: SimpleNamespace) -> Iterator[None]:
     """The test must leave models.yaml and the model folders as it found them (prepare's own

@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
+from ...config import AnySpec
 from ...errors import ModelLoadFailed, RemoteUnavailable
 from ...placement import RemoteEndpoint
-from ..admission import FairLock
 from ..base import Engine, ModelInfo, State
 from .client import RemoteClient, endpoint_label, remote_device
 
@@ -42,9 +42,11 @@ class RemoteEngine(Engine):
         self.device = remote_device(remote.url)
         self._unreachable = False  # `error` holds why the last request could not reach the endpoint
         # One client serves every request; `instances: N` asks for N times the requests at once.
-        self.max_num_seqs = REMOTE_SLOTS * self.instances
-        self.instances = 1
-        self._request_lock = FairLock(1)
+        self.max_num_seqs = REMOTE_SLOTS * int(getattr(self.spec, "instances", 1) or 1)
+
+    @classmethod
+    def _pipelines_per_load(cls, spec: AnySpec) -> int:
+        return 1  # one client, however many requests it carries
 
     # -- lifecycle ------------------------------------------------------------------------------
 
