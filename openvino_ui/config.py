@@ -288,10 +288,15 @@ class VLMSpec(ModelBase):
     max_image_side: int = Field(default=1344, ge=28, le=8192)
 
 
+MAX_WHISPER_BEAMS = 16
+
+
 class ASRSpec(ModelBase):
     task: Literal["asr"]
     max_audio_s: float = Field(default=1800.0, gt=0)  # longer uploads are refused
     max_new_tokens: int = Field(default=440, ge=1, le=448)  # per 30 s window
+    # Beams a request searches unless it says (1: greedy, the fastest; faster-whisper's default is 5).
+    beam_size: int = Field(default=1, ge=1, le=MAX_WHISPER_BEAMS)
 
 
 class TTSSpec(ModelBase):

@@ -155,8 +155,10 @@ class RayASREngine(RayServed, ASREngine):
         max_new_tokens: int | None = None,
         initial_prompt: str | None = None,
         temperature: float = 0.0,
+        beam_size: int | None = None,
     ) -> Transcript:
-        self.check_request(language, task, timestamps)  # refused here, before the audio travels
+        # refused here, before the audio travels
+        self.check_request(language, task, timestamps, beam_size, temperature)
         options = dict(
             language=language,
             task=task,
@@ -164,6 +166,7 @@ class RayASREngine(RayServed, ASREngine):
             max_new_tokens=max_new_tokens,
             initial_prompt=initial_prompt,
             temperature=temperature,
+            beam_size=beam_size,
         )
         return self._call("transcribe", np.ascontiguousarray(samples, dtype=np.float32), **options)
 

@@ -4,7 +4,8 @@ config, UI and unit tests never pay for (or depend on) openvino_genai."""
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .base import Engine, ModelInfo, State
 
@@ -44,3 +45,11 @@ def engine_class(spec: AnySpec) -> type[Engine]:
 
 
 __all__ = ["ENGINE_CLASSES", "Engine", "ModelInfo", "State", "engine_class"]
+
+
+def loaded_whisper(pipeline: Any, folder: str | Path, device: str, properties: dict[str, Any]) -> Any:
+    """A WhisperPipeline wrapped as ASREngine serves it, our beam search included (`beam_decoder()`):
+    the bench measures the product's own path with it. Imports openvino_genai only when called."""
+    from .asr import LoadedWhisper
+
+    return LoadedWhisper(pipeline, Path(folder), device, properties)

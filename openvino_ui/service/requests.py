@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import ValidationInfo, field_validator
 
-from ..config import AnySpec, EmbeddingSpec, LLMSpec, RerankSpec, Task, TTSSpec, VLMSpec
+from ..config import MAX_WHISPER_BEAMS, AnySpec, EmbeddingSpec, LLMSpec, RerankSpec, Task, TTSSpec, VLMSpec
 from ..errors import InvalidInput, describe
 from ..images import ImageSource
 from .sampling import SamplingOptions
@@ -255,6 +255,16 @@ class TranscribeRequest(ModelRequest):
     timestamps: Literal["none", "segment", "word"] = "none"
     prompt: str | None = None  # Whisper's initial prompt: text the transcript continues from
     temperature: float = 0.0  # 0: greedy decoding; up to 1: sampled
+    beam_size: int | None = None  # beams to search; None: the model's (models.yaml beam_size, 1 unless set)
+
+    @field_validator("beam_size", mode="before")
+    @classmethod
+    def _beam_size(cls, value: Any) -> int | None:
+        if value is None or value == "" or value == 0:  # 0: the UI's and Gradio API's "model default"
+            return None
+        if isinstance(value, float) and value.is_integer():  # a slider's or a form's 5.0
+            value = int(value)
+        return integer(value, "beam_size", 1, MAX_WHISPER_BEAMS, also=", or 0 for the model's own")
 
     @field_validator("prompt", mode="before")
     @classmethod

@@ -23,6 +23,7 @@ class ASROptions:
     languages: tuple[str, ...]  # codes such as "en", "fr"; empty for English-only models
     can_translate: bool
     word_timestamps: bool  # False once a load found that the export cannot give them
+    beam_size: int = 1  # the beams a request searches unless it says (models.yaml beam_size)
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,16 @@ class SpeechService(ServiceBase):
         language None or "auto" detects it (the Transcript says which); task "translate" gives
         English text (multilingual models only); timestamps "segment" or "word" fill the segments
         (and words); prompt is Whisper's initial prompt (names, spellings, style); temperature 0
-        decodes greedily, above 0 samples. Refused before loading: an option the model cannot do,
+        decodes greedily, above 0 samples; beam_size above 1 searches that many beams (None: the
+        model's beam_size). Refused before loading: an option the model cannot do,
         audio it cannot take.
         """
         name, spec = self.resolve(request)
         assert isinstance(spec, ASRSpec)
         engine = self._asr(name)
-        engine.check_request(request.language, request.task, request.timestamps)
+        engine.check_request(
+            request.language, request.task, request.timestamps, request.beam_size, request.temperature
+        )
         try:
             samples = read_audio(request.audio, spec.max_audio_s)
         except InvalidInput as exc:  # whatever is wrong with the audio, the audio is at fault
@@ -52,6 +55,7 @@ class SpeechService(ServiceBase):
             timestamps=request.timestamps,
             initial_prompt=request.prompt,
             temperature=request.temperature,
+            beam_size=request.beam_size,
         )
 
     def asr_options(self, model: str | None = None) -> ASROptions:
@@ -64,6 +68,7 @@ class SpeechService(ServiceBase):
             can_translate=info.can_translate,
             # known only once loaded: a model whose export lacks cross-attention loads without words
             word_timestamps=info.has_alignment_heads and engine.word_timestamps_available is not False,
+            beam_size=int(getattr(engine.spec, "beam_size", 1) or 1),
         )
 
     def speak(self, request: SpeakRequest) -> Speech:

@@ -18,11 +18,13 @@ from .common import DOWNLOAD_CLASS, GLUE, PROGRESS, example_inputs, model_dropdo
 SEGMENT_HEADERS = ["start (s)", "end (s)", "text"]
 AUTO = [("Auto-detect", "auto")]
 ENGLISH_ONLY = "This model is English-only: it cannot take a language or translate."
+MAX_BEAMS_SHOWN = 10  # the API takes up to 16; more than 10 beams rarely changes a transcript
 
 
-def control_settings(api: API, model: str | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """Settings of the language, task and timestamps controls for `model`: the language is disabled,
-    with the reason, for English-only models; 'word' needs the model's alignment heads."""
+def control_settings(api: API, model: str | None) -> tuple[dict[str, Any], ...]:
+    """Settings of the language, task, timestamps and beam controls for `model`: the language is
+    disabled, with the reason, for English-only models; 'word' needs the model's alignment heads;
+    the beams start at the model's own beam_size."""
     try:
         options = api.service.asr_options(model)
     except Exception:  # no asr model configured: plain defaults
@@ -37,7 +39,7 @@ def control_settings(api: API, model: str | None) -> tuple[dict[str, Any], dict[
     tasks = ["transcribe", "translate"] if options.can_translate else ["transcribe"]
     task = dict(choices=tasks, value="transcribe", interactive=len(tasks) > 1)
     stamps = ["none", "segment", "word"] if options.word_timestamps else ["none", "segment"]
-    return language, task, dict(choices=stamps, value="segment")
+    return language, task, dict(choices=stamps, value="segment"), dict(value=options.beam_size)
 
 
 def readout(result: Any) -> str:
@@ -51,7 +53,7 @@ def readout(result: Any) -> str:
 
 def build_asr_tab(api: API) -> None:
     names = api.service.model_names("asr")
-    lang_kw, task_kw, stamps_kw = control_settings(api, names[0] if names else None)
+    lang_kw, task_kw, stamps_kw, beams_kw = control_settings(api, names[0] if names else None)
     with gr.Row():
         model = model_dropdown(api.service, "asr", elem_id="asr-model")
     with gr.Row():
@@ -62,7 +64,17 @@ def build_asr_tab(api: API) -> None:
             with gr.Row():
                 language = gr.Dropdown(label="Language", elem_id="asr-language", **lang_kw)
                 task = gr.Radio(label="Task", elem_id="asr-task", **task_kw)
-            timestamps = gr.Radio(label="Timestamps", elem_id="asr-timestamps", **stamps_kw)
+            with gr.Row():
+                timestamps = gr.Radio(label="Timestamps", elem_id="asr-timestamps", **stamps_kw)
+                beams = gr.Slider(
+                    1,
+                    MAX_BEAMS_SHOWN,
+                    step=1,
+                    label="Beam size",
+                    info="1 is greedy and the fastest; 5 (faster-whisper's default) can be more accurate.",
+                    elem_id="asr-beams",
+                    **beams_kw,
+                )
             run = gr.Button("Transcribe", variant="primary", elem_id="asr-run")
             clips = examples.asr_examples()
             example_clips = example_inputs(
@@ -92,11 +104,18 @@ def build_asr_tab(api: API) -> None:
         lang: str,
         mode: str,
         stamps: str,
+        beam_size: float,
         progress: gr.Progress = PROGRESS,  # injected by Gradio
     ) -> tuple[Any, ...]:
         try:
             request = api.service.request(
-                TranscribeRequest, audio=path, model=name, language=lang, task=mode, timestamps=stamps
+                TranscribeRequest,
+                audio=path,
+                model=name,
+                language=lang,
+                task=mode,
+                timestamps=stamps,
+                beam_size=int(beam_size),
             )
             with report_place(queue_place(progress, name)):
                 result = api.service.transcribe(request)
@@ -108,14 +127,14 @@ def build_asr_tab(api: API) -> None:
         files = [str(p) if p else None for p in (srt_path, vtt_path)]  # gr.File wants str, not Path
         return result.text, table_rows, *files, readout(result)
 
-    def on_model(name: str) -> tuple[Any, Any, Any]:
-        return tuple(gr.update(**kw) for kw in control_settings(api, name))  # type: ignore[return-value]
+    def on_model(name: str) -> tuple[Any, ...]:
+        return tuple(gr.update(**kw) for kw in control_settings(api, name))
 
-    inputs = [audio, model, language, task, timestamps]
+    inputs = [audio, model, language, task, timestamps, beams]
     outputs = [text, table, srt, vtt, readout_md]
     run.click(do_transcribe, inputs, outputs, concurrency_limit=None, **GLUE)
     if example_clips is not None:  # a click transcribes the clip in its own language
         example_clips.load_input_event.then(
             lambda: ("auto", "transcribe"), None, [language, task], queue=False, **GLUE
         ).then(do_transcribe, inputs, outputs, concurrency_limit=None, **GLUE)
-    model.change(on_model, [model], [language, task, timestamps], queue=False, **GLUE)
+    model.change(on_model, [model], [language, task, timestamps, beams], queue=False, **GLUE)

@@ -165,6 +165,24 @@ def test_prompt_reaches_whisper_and_temperature_is_taken(http):
     assert isinstance(text(temperature="0.6"), str)
 
 
+def test_beam_size_searches_beams_through_the_sdk_and_the_form(sdk, http):
+    """`beam_size` (an extension field): the SDK sends it through extra_body; 1 is greedy."""
+    data = SPEECH.read_bytes()
+    greedy = sdk.audio.transcriptions.create(
+        model="tiny-asr", file=("a.wav", data), extra_body={"beam_size": 1}
+    )
+    plain = sdk.audio.transcriptions.create(model="tiny-asr", file=("a.wav", data))
+    assert greedy.text == plain.text  # the model's beam_size is 1 unless models.yaml says
+    beams = sdk.audio.transcriptions.create(
+        model="tiny-asr", file=("a.wav", data), response_format="verbose_json", extra_body={"beam_size": 4}
+    )
+    assert isinstance(beams.text, str) and isinstance(beams.segments, list)
+    response = http.post(
+        "audio/translations", files={"file": data}, data={"model": "tiny-asr", "beam_size": "3"}
+    )
+    assert response.status_code == 200, response.text
+
+
 def test_transcription_async_sdk(app_url):
     async def run() -> list[str]:
         async with openai.AsyncOpenAI(base_url=app_url + "v1", api_key="any", max_retries=0) as client:
@@ -197,6 +215,10 @@ TRANSCRIBE_BAD = [
     ({"model": "tiny-tts"}, 400, "model", ["'tts' model"]),
     ({"model": "no-such"}, 404, "model", ["not configured"]),
     ({"model": "tiny-asr", "prompt": "p" * 4001}, 400, "prompt", ["4000"]),
+    ({"model": "tiny-asr", "beam_size": "17"}, 400, "beam_size", ["between 1 and 16"]),
+    ({"model": "tiny-asr", "beam_size": "2.5"}, 400, "beam_size", ["integer"]),
+    ({"model": "tiny-asr", "beam_size": "many"}, 400, "beam_size", ["number"]),
+    ({"model": "tiny-asr", "beam_size": "4", "temperature": "0.5"}, 400, "beam_size", ["cannot sample"]),
 ]
 
 

@@ -53,12 +53,24 @@ def test_transcribe_word_timestamps_and_defaults(client, speech_wav):
         (dict(model="tiny-asr-en", task="translate"), "cannot translate"),
         (dict(model="tiny-tts"), "is a 'tts' model"),
         (dict(language="xx"), "Unknown language 'xx'"),
+        (dict(beam_size=17), "beam_size must be between 1 and 16"),
     ],
 )
 def test_transcribe_bad_options(client, speech_wav, kwargs, message):
     with pytest.raises(AppError) as info:
         client.predict(audio=handle_file(speech_wav), api_name="/transcribe", **kwargs)
     assert message in str(info.value)
+
+
+def test_transcribe_with_beams(client, speech_wav):
+    """beam_size > 1 runs our beam search; 0 is the model's own (greedy unless models.yaml says)."""
+    text, segments, _srt, _vtt, info = client.predict(
+        handle_file(speech_wav), "tiny-asr", "auto", "transcribe", "segment", 4, api_name="/transcribe"
+    )
+    assert isinstance(text, str) and isinstance(segments, list) and info["rtf"] > 0
+    greedy, *_ = client.predict(handle_file(speech_wav), "tiny-asr", beam_size=1, api_name="/transcribe")
+    default, *_ = client.predict(handle_file(speech_wav), "tiny-asr", beam_size=0, api_name="/transcribe")
+    assert greedy == default
 
 
 def test_transcribe_rejects_non_audio_and_silence(client, tmp_path):

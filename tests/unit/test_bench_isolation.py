@@ -187,6 +187,7 @@ def test_every_peer_library_of_the_head_to_head_cases_runs_isolated(monkeypatch)
         "STTorchRunner",
         "STOnnxRunner",
         "FasterWhisperRunner",
+        "GenaiBeamRunner",  # genai's own beam search, the peer of our beam search
         "OrtKokoroRunner",
         "STCrossRunner",
         "st_bi_encoder",

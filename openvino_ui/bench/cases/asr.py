@@ -1,7 +1,9 @@
-"""Speech recognition: openvino-genai WhisperPipeline (the product's Whisper base int8 IR) vs
+"""Speech recognition: the product's Whisper path (Whisper base int8 IR: WhisperPipeline greedy at
+beam 1, our own beam search of engines/whisper/ at beam 5, as ASREngine serves them) vs
 faster-whisper on the same CTranslate2 weights (int8 compute, its fastest CPU setting), beam 1 and
-beam 5, on a 30 s English clip made with espeak-ng. RTF = processing time / audio duration.
-WER of each side against the script is the quality check (jiwer).
+beam 5, on a 30 s English clip made with espeak-ng; and our beam search vs genai's own
+(WhisperPipeline num_beams 5). RTF = processing time / audio duration. WER of each side against
+the script is the quality check (jiwer).
 """
 
 from __future__ import annotations
@@ -81,15 +83,25 @@ class _ASRRunner:
 
 
 class OVWhisperRunner(_ASRRunner):
-    def __init__(self, path: Path, threads: int):
+    """`beam_loop`: beams > 1 run on our beam search, as ASREngine serves them (else genai's)."""
+
+    def __init__(self, path: Path, threads: int, beam_loop: bool = True):
         super().__init__()
         import openvino_genai as og
+
+        from ...engines import loaded_whisper
 
         self.og, self.path = og, Path(path)
         self.properties = {"INFERENCE_NUM_THREADS": threads}
         self.pipe = og.WhisperPipeline(str(path), "CPU", **self.properties)
+        loaded = loaded_whisper(self.pipe, self.path, "CPU", self.properties)
+        self.beam = loaded.beam_decoder() if beam_loop else None  # built here, not timed
+        if beam_loop and self.beam is None:
+            raise RuntimeError(f"{path}: our beam search cannot drive this IR")
 
     def transcribe(self, beams: int) -> str:
+        if beams > 1 and self.beam is not None:
+            return self.beam.transcribe(self.audio, "<|en|>", "transcribe", beams, 440).text
         cfg = self.pipe.get_generation_config()
         cfg.language, cfg.task, cfg.num_beams, cfg.max_new_tokens = "<|en|>", "transcribe", beams, 440
         if beams > 1:
@@ -146,7 +158,7 @@ def cases(full: bool) -> list[Case]:
         Case(
             name="asr-ov-whisper-base-vs-faster-whisper",
             group="speech-recognition",
-            engine="WhisperPipeline base int8",
+            engine="Whisper base int8 (WhisperPipeline greedy; our beam search)",
             peer="faster-whisper base (CT2 int8)",
             metrics=[Metric("rtf_beam1", "RTF", False, 1.0), Metric("rtf_beam5", "RTF", False, 1.0)],
             make=lambda t: (
@@ -154,6 +166,55 @@ def cases(full: bool) -> list[Case]:
                 isolated(FasterWhisperRunner, assets.whisper_ct2(), t),
             ),
             quality=_quality,
-            notes="30 s espeak-ng clip; language en; greedy (beam 1) and beam 5",
-        )
+            notes="30 s espeak-ng clip; language en; greedy (beam 1) and beam 5 (our beam search)",
+        ),
+        Case(
+            name="asr-ov-beam-search-vs-genai-beam-search",
+            group="speech-recognition",
+            engine="our beam search (engines/whisper), Whisper base int8",
+            peer="WhisperPipeline num_beams (genai's sampler)",
+            metrics=[Metric("rtf_beam5", "RTF", False, 1.0)],
+            make=lambda t: (
+                _BeamOnly(OVWhisperRunner(assets.whisper_ov(), t)),
+                isolated(GenaiBeamRunner, assets.whisper_ov(), t),
+            ),
+            quality=_beam_quality,
+            notes="30 s espeak-ng clip; language en; beam 5 on the same IR, same threads",
+        ),
     ]
+
+
+class _BeamOnly:
+    """A runner timed at beam 5 only."""
+
+    def __init__(self, runner: OVWhisperRunner):
+        self.runner = runner
+
+    def transcribe(self, beams: int) -> str:
+        return self.runner.transcribe(beams)
+
+    def run(self) -> dict[str, float]:
+        t0 = time.perf_counter()
+        self.runner.transcribe(5)
+        return {"rtf_beam5": (time.perf_counter() - t0) / (len(self.runner.audio) / 16000)}
+
+    def resolved(self) -> dict[str, Any]:
+        return self.runner.resolved()
+
+    def close(self) -> None:
+        self.runner.close()
+
+
+class GenaiBeamRunner(_BeamOnly):
+    """The peer of the beam case: WhisperPipeline's own num_beams, in a child process like every peer."""
+
+    def __init__(self, path: Path, threads: int):
+        super().__init__(OVWhisperRunner(path, threads, beam_loop=False))
+
+
+def _beam_quality(cand: Any, peer: Any) -> dict[str, Any]:
+    ours, theirs = cand.transcribe(5), peer.transcribe(5)
+    out: dict[str, Any] = {"engine_wer_beam5": round(wer(ours), 4), "peer_wer_beam5": round(wer(theirs), 4)}
+    out["same_text"] = ours.strip() == theirs.strip()
+    out["ok"] = out["engine_wer_beam5"] <= out["peer_wer_beam5"] + 0.02
+    return out

@@ -44,9 +44,16 @@ class RemoteASREngine(RemoteEngine):
             has_alignment_heads=True,
         )
 
-    def check_request(self, language: str | None, task: str, timestamps: str) -> str | None:
-        """Validate task and timestamps; return the language code (None: auto). The language is the
-        remote model's to accept."""
+    def check_request(
+        self,
+        language: str | None,
+        task: str,
+        timestamps: str,
+        beam_size: int | None = None,
+        temperature: float = 0.0,
+    ) -> str | None:
+        """Validate task and timestamps; return the language code (None: auto). The language and
+        the beam size are the remote model's to accept."""
         if task not in TASKS:
             raise InvalidInput(f"task must be 'transcribe' or 'translate'; got {task!r}.", param="task")
         if timestamps not in TIMESTAMPS:
@@ -64,9 +71,12 @@ class RemoteASREngine(RemoteEngine):
         max_new_tokens: int | None = None,
         initial_prompt: str | None = None,
         temperature: float = 0.0,
+        beam_size: int | None = None,
     ) -> Transcript:
         """Recognize speech in `samples` (mono float32 at 16 kHz) on the remote model; `max_new_tokens`
-        is the remote's to bound (the OpenAI API has no such field)."""
+        is the remote's to bound (the OpenAI API has no such field). `beam_size` travels only when
+        given, as the `beam_size` form field that openvino-ui (and faster-whisper servers) read;
+        the OpenAI API itself has none."""
         code = self.check_request(language, task, timestamps)
         samples = np.ascontiguousarray(samples, dtype=np.float32).ravel()
         if samples.size == 0:
@@ -77,6 +87,8 @@ class RemoteASREngine(RemoteEngine):
             fields["language"] = code
         if initial_prompt and initial_prompt.strip():
             fields["prompt"] = initial_prompt.strip()
+        if beam_size is not None:
+            fields["beam_size"] = str(int(beam_size))
         if timestamps != "none" and task == "transcribe":  # translations take no granularities
             fields["timestamp_granularities[]"] = ["segment", "word"] if timestamps == "word" else ["segment"]
         path = "audio/transcriptions" if task == "transcribe" else "audio/translations"

@@ -3,8 +3,9 @@
 * POST /v1/audio/transcriptions and /v1/audio/translations (multipart): `file`, `model`, `language`
   (transcriptions; translations take it as a hint), `prompt` (Whisper's initial prompt),
   `response_format` json | text | srt | vtt | verbose_json, `temperature` (0 to 1), and for
-  transcriptions `timestamp_granularities[]` segment | word (with verbose_json). Translations
-  write English and need a multilingual model.
+  transcriptions `timestamp_granularities[]` segment | word (with verbose_json); `beam_size` (an
+  extension, as faster-whisper servers take it: 1 to 16 beams; absent: the model's beam_size).
+  Translations write English and need a multilingual model.
 * POST /v1/audio/speech (JSON): `model`, `input`, `voice`, `speed`, `response_format` (wav, flac,
   pcm; mp3 and opus where libsndfile writes them), `language` (an extension: the model's text front
   end). pcm is raw 16-bit little-endian mono at the model's rate (header X-Sample-Rate).
@@ -29,9 +30,8 @@ from ...subtitles import to_srt, to_vtt
 from ..settings import RestSettings
 from .body import LIST_FIELDS, form_number, form_text, json_call, multipart_form, respond_to
 
-TRANSCRIBE_FIELDS = ("file", "model", "language", "prompt", "response_format", "temperature", "stream")
-TRANSCRIBE_FIELDS += LIST_FIELDS
-TRANSLATE_FIELDS = ("file", "model", "language", "prompt", "response_format", "temperature")
+TRANSLATE_FIELDS = ("file", "model", "language", "prompt", "response_format", "temperature", "beam_size")
+TRANSCRIBE_FIELDS = (*TRANSLATE_FIELDS, "stream", *LIST_FIELDS)
 TEXT_FORMATS = ("json", "text", "srt", "vtt", "verbose_json")
 GRANULARITIES = ("segment", "word")
 SPEECH_FIELDS = ("model", "input", "voice", "speed", "response_format", "language", "stream_format")
@@ -88,11 +88,13 @@ async def _recognize_form(service: Service, form: FormData, task: str) -> Respon
     else:
         timestamps = "segment" if response_format in SUBTITLE_TYPES else "none"
     temperature = form_number(form, "temperature")
+    beam_size = form_number(form, "beam_size")
     values: dict[str, Any] = {
         "model": form_text(form, "model"),
         "language": form_text(form, "language"),
         "prompt": form_text(form, "prompt"),
         "temperature": 0.0 if temperature is None else temperature,
+        "beam_size": beam_size,
         "task": task,
         "timestamps": timestamps,
     }
