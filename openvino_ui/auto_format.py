@@ -76,7 +76,7 @@ TABLE: tuple[Measured, ...] = (
         "whisper-base",
         "avx512_bf16",
         "int8",
-        "asr-ov-whisper-base-vs-faster-whisper t=1: RTF 0.031 at beam 1 (1.63x faster-whisper), "
+        "asr-ov-whisper-base-vs-faster-whisper t=1: RTF 0.018 at beam 1 (1.66x faster-whisper), "
         "WER 0.062 as the peer's; asr-ov-whisper-int8-vs-fp16-weights: int8 1.23x (t=1) / 1.30x (t=2) "
         "fp16 weights at beam 1, 1.00x / 1.07x at beam 5, WER 0.062 vs 0.050 (within the bar)",
     ),
@@ -84,8 +84,9 @@ TABLE: tuple[Measured, ...] = (
         "kokoro-82m",
         "avx512_bf16",
         "int8",
-        "tts-ov-kokoro-vs-onnxruntime t=1: RTF 0.64, round-trip WER 0.038 (onnxruntime 0.019); "
-        "the recipe makes int8 only (the packaged ONNX is int8)",
+        "tts-ov-kokoro-vs-onnxruntime t=1: RTF 0.25 (0.99x / 1.22x onnxruntime, short / medium "
+        "text; bf16 with its precision-sensitive ops kept f32), round-trip WER 0.038 (onnxruntime "
+        "0.019); the recipe makes int8 only (the packaged ONNX is int8)",
     ),
     Measured(
         "minilm-cross-encoder",  # the bench's reranker: MiniLM's encoder with a scoring head

@@ -9,7 +9,9 @@ each variant, and the word error rate against the text is printed with the synth
 
 Measured here (two runs): bf16 RTF 0.43-0.46 / WER 0.19-0.23, f32 RTF 0.68-0.73 / WER 0.088-0.095,
 integer graph RTF 0.75-0.85 / WER 0.139, onnxruntime RTF 0.51 / WER 0.080: bf16 loses words, so
-models.yaml sets f32.
+models.yaml set f32. Since recipe version 3 the prepared IR keeps only the ops that lose words in
+f32 (prepare/precise.py; bf16 elsewhere): WER 0.117, RTF 0.25-0.27 (BENCHMARKS.md, Kokoro). This
+script reads the packaged ONNX, without those marks.
 
     .venv/bin/python benchmarks/investigations/kokoro_precision.py
 """

