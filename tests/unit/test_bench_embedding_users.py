@@ -63,7 +63,9 @@ def test_sides_use_the_same_texts_per_round_and_report_the_batches(app):
     cand.requests = peer.requests = 3
     for side in (cand, peer):
         out = side.run()
-        assert set(out) == {"rps", "p50_ms", "p95_ms", "requests"} and out["requests"] == 12
+        cpu = {"server_cpu_ms_per_request", "client_cpu_ms_per_request"}
+        assert set(out) == {"rps", "p50_ms", "p95_ms", "requests", *cpu} and out["requests"] == 12
+        assert all(out[key] > 0 for key in cpu)
         assert side.runs == 1  # round 1 of both sides: texts of seed 101
     assert len(cand.mean_batch) == 1 and cand.mean_batch[0] >= 1.0
     assert peer.mean_batch == []  # the serialized model has no batcher
@@ -111,3 +113,16 @@ def test_infinity_crash_while_starting_is_reported_with_its_log(tmp_path):
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     with pytest.raises(RuntimeError, match=r"exited with code 3 while starting: .*no model here"):
         eu.InfinityServer("torch", 1, python=fake, folder=tmp_path)
+
+
+def test_cpu_per_request_is_the_median_of_the_rounds_per_side():
+    from openvino_ui.bench.cases.embedding_users import cpu_per_request
+
+    rounds = [
+        {"cand": {"server_cpu_ms_per_request": a, "client_cpu_ms_per_request": 0.5}, "peer": {"rps": 1.0}}
+        for a in (2.0, 3.0, 9.0)
+    ]
+    assert cpu_per_request({"rounds": rounds}) == {
+        "cand": {"server_cpu_ms_per_request": 3.0, "client_cpu_ms_per_request": 0.5}
+    }
+    assert cpu_per_request({}) == {}

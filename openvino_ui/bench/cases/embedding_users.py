@@ -168,15 +168,17 @@ def drive(
         barrier.wait(REQUEST_TIMEOUT_S * 2)
     except threading.BrokenBarrierError:
         errors.append("the clients did not start together")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     stop_at[0] = time.monotonic() + deadline_s
     for t in threads:
         t.join(max(0.0, stop_at[0] + REQUEST_TIMEOUT_S + 5 - time.monotonic()))
     wall = time.perf_counter() - started
+    client_cpu = time.process_time() - cpu_started  # this driver's own CPU: the load's cost
     if any(t.is_alive() for t in threads):
         errors.append("a client was still waiting for an answer at the run's bound")
     out: dict[str, Any] = {
         "wall_s": wall,
+        "client_cpu_s": client_cpu,
         "latencies_s": [x for per in latencies for x in per],
         "errors": len(errors),
         "first_error": errors[0] if errors else "",
@@ -304,7 +306,10 @@ class _Side:
 
     def run(self) -> dict[str, float]:
         result = self._drive()
-        return summarize(result["latencies_s"], result["wall_s"])
+        out = summarize(result["latencies_s"], result["wall_s"])
+        # What the load generator itself took of this machine's CPUs while it ran (it shares them).
+        out["client_cpu_ms_per_request"] = 1000 * result.get("client_cpu_s", 0.0) / out["requests"]
+        return out
 
     def vectors(self, seed: int, clients: int = CLIENTS, requests: int = 4) -> np.ndarray:
         result = run_driver(self.url, self.model, clients, requests, seed, vectors=True)
@@ -325,7 +330,10 @@ class AppSide(_Side):
 
     def run(self) -> dict[str, float]:
         calls = self.app.pipeline_calls(self.model)
+        cpu = _process_cpu_s()
         out = super().run()
+        # The app's CPU (every thread: HTTP, Python, OpenVINO) per request served.
+        out["server_cpu_ms_per_request"] = 1000 * (_process_cpu_s() - cpu) / out["requests"]
         made = self.app.pipeline_calls(self.model) - calls
         if made:
             self.mean_batch.append(out["requests"] / made)
@@ -606,9 +614,29 @@ def _quality(threshold: float) -> Any:
     return quality
 
 
+def _process_cpu_s() -> float:
+    """User + system CPU seconds of this process, all its threads (the app runs in it)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _derive(cand: Any, peer: Any, threads: int, medians: Any, probe: Any) -> dict[str, Any]:
     batches = getattr(cand, "mean_batch", [])
     return {"mean_batch_median": round(statistics.median(batches), 2)} if batches else {}
+
+
+def cpu_per_request(record: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Median CPU ms per request of the app and of the load generator, per side, from a record's
+    rounds (where the 2 vCPUs of a small machine went)."""
+    out: dict[str, dict[str, float]] = {}
+    for side in ("cand", "peer"):
+        for key in ("server_cpu_ms_per_request", "client_cpu_ms_per_request"):
+            values = [r[side][key] for r in record.get("rounds", []) if key in r[side]]
+            if values:
+                out.setdefault(side, {})[key] = round(statistics.median(values), 3)
+    return out
 
 
 def cases(full: bool) -> list[Case]:
