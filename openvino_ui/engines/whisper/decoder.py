@@ -152,53 +152,41 @@ class WhisperBeamDecoder:
     ) -> BeamTranscript:
         """`language` as a token ("<|fr|>") or None to detect it; mono 16 kHz float32 samples;
         `prompt_tokens` the initial prompt's tokens (" " + prompt, as WhisperPipeline encodes it)."""
-        with self._lock:
-            return self._transcribe(samples, language, task, beams, max_new_tokens, prompt_tokens, timestamps)
-
-    def _transcribe(
-        self,
-        samples: np.ndarray,
-        language: str | None,
-        task: str,
-        beams: int,
-        max_new_tokens: int,
-        prompt_tokens: Sequence[int],
-        timestamps: bool,
-    ) -> BeamTranscript:
-        features = LogMel(samples, self.features)
-        # Long audio needs timestamps: each window then continues after its last whole segment.
-        timestamps = timestamps or features.frames > self.features.window_frames
-        frames_per_timestamp = round(SECONDS_PER_TIMESTAMP / self.features.seconds_per_frame)
-        sot_tokens: list[int] | None = None
-        segments: list[tuple[float, float, str]] = []
-        text_tokens: list[int] = []
-        offset = 0
-        while offset < features.frames:
-            hidden = self._encode(features.window(offset))
-            if sot_tokens is None:
-                language = language or self._detect_language(hidden)
-                sot_tokens = self._sot_tokens(language, task)
-            prompt = [self.special.prev_sot, *prompt_tokens] if prompt_tokens and offset == 0 else []
-            prompt += sot_tokens if timestamps else [*sot_tokens, self.special.no_timestamps]
-            limit = max(1, min(max_new_tokens, self.special.context - len(prompt)))
-            best = self._search(hidden, prompt, beams, limit, timestamps)
-            if not timestamps:
-                text_tokens.extend(best.tokens)
-                break
-            tokens = [*best.tokens, self.special.eot] if best.ended else list(best.tokens)
-            time_offset = offset * self.features.seconds_per_frame
-            found, text, advance = self.rules.segments(
-                tokens, self.features.window_frames, frames_per_timestamp, time_offset
+        with self._lock:  # one request at a time: the infer requests and bound buffers are shared
+            features = LogMel(samples, self.features)
+            # Long audio needs timestamps: each window then continues after its last whole segment.
+            timestamps = timestamps or features.frames > self.features.window_frames
+            frames_per_timestamp = round(SECONDS_PER_TIMESTAMP / self.features.seconds_per_frame)
+            sot_tokens: list[int] | None = None
+            segments: list[tuple[float, float, str]] = []
+            text_tokens: list[int] = []
+            offset = 0
+            while offset < features.frames:
+                hidden = self._encode(features.window(offset))
+                if sot_tokens is None:
+                    language = language or self._detect_language(hidden)
+                    sot_tokens = self._sot_tokens(language, task)
+                prompt = [self.special.prev_sot, *prompt_tokens] if prompt_tokens and offset == 0 else []
+                prompt += sot_tokens if timestamps else [*sot_tokens, self.special.no_timestamps]
+                limit = max(1, min(max_new_tokens, self.special.context - len(prompt)))
+                best = self._search(hidden, prompt, beams, limit, timestamps)
+                if not timestamps:
+                    text_tokens.extend(best.tokens)
+                    break
+                tokens = [*best.tokens, self.special.eot] if best.ended else list(best.tokens)
+                time_offset = offset * self.features.seconds_per_frame
+                found, text, advance = self.rules.segments(
+                    tokens, self.features.window_frames, frames_per_timestamp, time_offset
+                )
+                segments.extend((start, end, self._decode_text(body).strip()) for start, end, body in found)
+                text_tokens.extend(text)
+                offset += advance
+            return BeamTranscript(
+                text=self._decode_text(text_tokens).strip(),
+                segments=tuple(segments),
+                language=language if self.special.languages else None,
+                tokens=tuple(text_tokens),
             )
-            segments.extend((start, end, self._decode_text(body).strip()) for start, end, body in found)
-            text_tokens.extend(text)
-            offset += advance
-        return BeamTranscript(
-            text=self._decode_text(text_tokens).strip(),
-            segments=tuple(segments),
-            language=language if self.special.languages else None,
-            tokens=tuple(text_tokens),
-        )
 
     def _sot_tokens(self, language: str | None, task: str) -> list[int]:
         if not self.special.languages:  # English-only: no language or task tokens
