@@ -20,7 +20,7 @@ import openai
 import pytest
 from PIL import Image
 
-from openvino_ui.fixtures.text import ENDLESS_PROMPT, ENDLESS_WORD
+from openvino_ui.fixtures.text import ENDLESS_PROMPT, ENDLESS_WORD, JSON_QUESTION
 from openvino_ui.rest.app import create_app
 from openvino_ui.rest.settings import RestSettings
 from openvino_ui.rest.v1 import images
@@ -131,7 +131,7 @@ def test_json_schema_reply_parses_and_validates(sdk):
     }
     reply = sdk.chat.completions.create(
         model="tiny-chat",
-        messages=ask(FRANCE),
+        messages=ask(JSON_QUESTION),
         max_tokens=60,
         response_format={
             "type": "json_schema",
