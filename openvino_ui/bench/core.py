@@ -165,6 +165,25 @@ def _summary(metric: Metric, per_round: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def record_family(record: dict[str, Any]) -> str:
+    """The CPU family a record was measured on (openvino_ui.cpu.Family), from its machine probe;
+    records of older runs carry only the flags, and `--no-probe` runs nothing ("unprobed")."""
+    from ..cpu import cpu_family
+
+    cpu = (record.get("probe") or {}).get("cpu") or {}
+    if cpu.get("family"):
+        return str(cpu["family"])
+    if cpu.get("flags"):
+        return cpu_family(frozenset(cpu["flags"]))
+    return "unprobed"
+
+
+def same_measurement(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """A rerun replaces the record of the same case, thread count and CPU family; records of other
+    machine kinds stay beside it (results.json holds every family the bench has run on)."""
+    return (a["case"], a["threads"], record_family(a)) == (b["case"], b["threads"], record_family(b))
+
+
 def write_records(records: list[dict[str, Any]], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(records, indent=1, default=str), encoding="utf-8")

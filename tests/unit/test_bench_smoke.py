@@ -61,3 +61,41 @@ def test_serving_lists_the_rest_cases_against_their_targets():
     targets = {m.name: m.target for m in cases["rest-call"].metrics}
     assert targets["over_echo_ms"] == 1.0  # REST - echo against the 5 ms budget
     assert cases["rest-stream"].metrics[0].target == 0.95
+
+
+def _probe(family, flags):
+    return {"time": 1.0, "cpu": {"model": "Test CPU", "family": family, "flags": flags, "nproc": 2}}
+
+
+def test_records_of_other_cpu_families_stay_and_get_a_section_each(tmp_path):
+    """A rerun on one machine kind replaces only that kind's record of the case; the report has a
+    machine section and tables per CPU family (issue 16: a section per CPU family, with the probe)."""
+    out, md = tmp_path / "results", tmp_path / "BENCHMARKS.md"
+    args = ["bench", "--areas", "fake", "--threads", "1", "--no-probe"]
+    args += ["--out", str(out), "--markdown", str(md)]
+    assert main(args) == 0
+    (unprobed,) = json.loads((out / "results.json").read_text())
+    older = [  # the same case measured earlier on two other machine kinds (one from flags only)
+        dict(unprobed, probe=_probe("avx512_bf16", ["avx2", "avx512f", "avx512_bf16"])),
+        dict(unprobed, probe={"cpu": {"model": "Old CPU", "flags": ["avx2", "fma"], "nproc": 4}}),
+    ]
+    (out / "results.json").write_text(json.dumps([*older, unprobed]))
+    assert main(args) == 0  # replaces the unprobed record only
+    records = json.loads((out / "results.json").read_text())
+    assert len(records) == 3
+    assert [r["probe"].get("cpu", {}).get("model") for r in records] == ["Test CPU", "Old CPU", None]
+    text = md.read_text()
+    for family in ("avx512_bf16", "avx2", "unprobed"):
+        assert f"## Machine: {family}" in text and f"## fake ({family})" in text
+    assert "Test CPU, 2 logical CPUs" in text and "Old CPU, 4 logical CPUs" in text
+    if importlib.util.find_spec("matplotlib"):
+        assert (out / "fake-avx2.png").exists() and (out / "cases" / "fake-numpy-vs-python-avx2.png").exists()
+
+
+def test_one_family_keeps_the_plain_headings(tmp_path):
+    from openvino_ui.bench.report import markdown
+
+    record = {"case": "c", "group": "g", "engine": "e", "peer": "p", "threads": 1, "metrics": {}}
+    amx = dict(record, probe=_probe("amx", ["amx_bf16", "amx_tile"]))
+    text = markdown([amx], "cmd", tmp_path, tmp_path / "B.md")
+    assert "## Machine: amx" in text and "\n## g\n" in text
