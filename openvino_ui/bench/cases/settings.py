@@ -1,16 +1,16 @@
 """OpenVINO against itself (thread count, attention backend, precision, performance hint): the
-evidence for the defaults in models.yaml."""
+evidence for the defaults in models.yaml, per engine."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..core import Case, Metric
-from . import embedding, llm
+from . import asr, embedding, llm, tts
 
 
 def cases(full: bool) -> list[Case]:
-    return _chat(full) + _embeddings()
+    return _chat(full) + _embeddings() + _speech()
 
 
 def _chat(full: bool) -> list[Case]:
@@ -116,5 +116,45 @@ def _embeddings() -> list[Case]:
                 embedding.OVEmbedRunner(assets.minilm_ov(), t, {"PERFORMANCE_HINT": "THROUGHPUT"}),
                 embedding.OVEmbedRunner(assets.minilm_ov(), t, {"PERFORMANCE_HINT": "LATENCY"}),
             ),
+        ),
+    ]
+
+
+def _speech() -> list[Case]:
+    """OpenVINO against itself: thread count for Whisper (greedy and our beam search) and Kokoro.
+    Each engine's one request at a time uses all threads by default; whether one thread per request
+    is better decides how `instances: N` should share the cores."""
+    import os
+
+    from .. import assets
+
+    nproc = os.cpu_count() or 1
+    kinds = ("short", "medium")
+    return [
+        Case(
+            name="asr-ov-1thread-vs-all",
+            group="settings",
+            engine="Whisper base int8, 1 thread",
+            peer=f"Whisper base int8, {nproc} threads",
+            metrics=[Metric("rtf_beam1", "RTF", False), Metric("rtf_beam5", "RTF", False)],
+            only_threads=(1,),
+            make=lambda t: (
+                asr.OVWhisperRunner(assets.whisper_ov(), 1),
+                asr.OVWhisperRunner(assets.whisper_ov(), nproc),
+            ),
+            notes="INFERENCE_NUM_THREADS: 1 vs all; 30 s clip, beam 1 (genai) and beam 5 (our beam search)",
+        ),
+        Case(
+            name="tts-ov-1thread-vs-all",
+            group="settings",
+            engine="Kokoro-82M, 1 thread",
+            peer=f"Kokoro-82M, {nproc} threads",
+            metrics=[Metric(f"rtf_{k}", "RTF", False) for k in kinds],
+            only_threads=(1,),
+            make=lambda t: (
+                tts.OVKokoroRunner(assets.kokoro_model(), 1, kinds),
+                tts.OVKokoroRunner(assets.kokoro_model(), nproc, kinds),
+            ),
+            notes="INFERENCE_NUM_THREADS: 1 vs all; the product's properties otherwise",
         ),
     ]
