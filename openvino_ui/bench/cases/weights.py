@@ -1,11 +1,12 @@
 """Weight formats against each other on this CPU: the measurements `weight_format: auto` decides by
-(openvino_ui.auto_format). int8 against fp16 weights of all-MiniLM-L6-v2 (TextEmbeddingPipeline)
-and of Whisper base (WhisperPipeline, encoder and decoder), at 1 thread and all threads; ratio > 1
-means int8 is faster.
+(openvino_ui.auto_format). int8 against fp16 and fp32 weights of all-MiniLM-L6-v2
+(TextEmbeddingPipeline) and of Whisper base (WhisperPipeline, encoder and decoder), at 1 thread and
+all threads; ratio > 1 means int8 is faster. A CPU without bf16 (AVX2, plain AVX-512) computes in
+f32, so int8 and fp16 weights are unpacked to f32 on every call, which fp32 weights skip.
 
 A variant counts only if it passes the product's quality bar, on both sides: cosine >= 0.99 to
 the fp32 PyTorch reference for embeddings, word error rates within 0.02 of each other for Whisper.
-Run: `openvino-ui bench --areas settings --case fp16-weights`, then add a row per model to
+Run: `openvino-ui bench --areas settings --case fp16-weights --case fp32-weights`, then add a row per model to
 auto_format.TABLE citing the record (`case` t=N) and the CPU family the probe reports.
 """
 
@@ -40,31 +41,36 @@ def cases(full: bool) -> list[Case]:
     from .. import assets
 
     sentences = [Metric(f"{k}_{b}_sps", "sentences/s") for k in ("short", "long") for b in ("b1", "b32")]
-    return [
-        Case(
-            name="embed-ov-int8-vs-fp16-weights",
+    rtf = [Metric("rtf_beam1", "RTF", False), Metric("rtf_beam5", "RTF", False)]
+
+    def embed(other: str) -> Case:
+        return Case(
+            name=f"embed-ov-int8-vs-{other}-weights",
             group="settings",
             engine="TextEmbeddingPipeline MiniLM, int8 weights",
-            peer="fp16 weights",
+            peer=f"{other} weights",
             metrics=sentences,
             make=lambda t: (
                 embedding.OVEmbedRunner(assets.minilm_ov("int8"), t),
-                embedding.OVEmbedRunner(assets.minilm_ov("fp16"), t),
+                embedding.OVEmbedRunner(assets.minilm_ov(other), t),
             ),
             quality=_embedding_quality,
-            notes="weight_format: auto evidence (int8 vs fp16 weights, default precision)",
-        ),
-        Case(
-            name="asr-ov-whisper-int8-vs-fp16-weights",
+            notes=f"weight_format: auto evidence (int8 vs {other} weights, default precision)",
+        )
+
+    def whisper(other: str) -> Case:
+        return Case(
+            name=f"asr-ov-whisper-int8-vs-{other}-weights",
             group="settings",
             engine="WhisperPipeline base, int8 weights",
-            peer="fp16 weights",
-            metrics=[Metric("rtf_beam1", "RTF", False), Metric("rtf_beam5", "RTF", False)],
+            peer=f"{other} weights",
+            metrics=rtf,
             make=lambda t: (
                 asr.OVWhisperRunner(assets.whisper_ov("int8"), t),
-                asr.OVWhisperRunner(assets.whisper_ov("fp16"), t),
+                asr.OVWhisperRunner(assets.whisper_ov(other), t),
             ),
             quality=_asr_quality,
-            notes="weight_format: auto evidence (int8 vs fp16 weights; 30 s espeak-ng clip)",
-        ),
-    ]
+            notes=f"weight_format: auto evidence (int8 vs {other} weights; 30 s espeak-ng clip)",
+        )
+
+    return [embed("fp16"), whisper("fp16"), embed("fp32"), whisper("fp32")]
