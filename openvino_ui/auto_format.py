@@ -52,10 +52,12 @@ class Measured:
     evidence: str
 
 
-# Every row so far was measured by `openvino-ui bench` on a 2-vCPU AMD EPYC with AVX-512 BF16 and no
-# AMX, OpenVINO 2026.4.1 (BENCHMARKS.md, run of 2026-11-25; records in
-# benchmarks/results/results.json, `t=1` the 1-thread record). Intel AMX has no variant measurement
-# yet (only peer ratios), so it falls back to avx512_bf16 until the weights cases run there.
+# Rows were measured by `openvino-ui bench` on two 2-vCPU AMD EPYC kinds, OpenVINO 2026.4.1: one with
+# AVX-512 BF16 and no AMX (BENCHMARKS.md, runs of 2026-11-25 and 2026-12-01) and one with AVX2 only
+# (run of 2026-12-02); records in benchmarks/results/results.json, `t=1` the 1-thread record, each
+# with its probe. Intel AMX has no variant measurement yet (only peer ratios), so it falls back to
+# avx512_bf16 until the weights cases run there; chat was not measured on avx2 (no llama.cpp build
+# in that run), so it falls back too.
 TABLE: tuple[Measured, ...] = (
     Measured(
         "gemma3-270m",
@@ -96,6 +98,31 @@ TABLE: tuple[Measured, ...] = (
         "int8",
         "rerank-ov-cross-encoder-vs-st t=1: 2.39x sentence-transformers fp32 (20 passages), "
         "Spearman 0.994 to its ranking; the only variant measured",
+    ),
+    # AVX2 only: no bf16, so OpenVINO computes in f32 and unpacks int8 or fp16 weights per call;
+    # fp32 weights skip that, and the question was whether that wins. It does not.
+    Measured(
+        "all-minilm-l6-v2",
+        "avx2",
+        "int8",
+        "embed-ov-int8-vs-fp32-weights t=1: int8 0.86-1.00x fp32 weights (t=2 0.97-1.32x; rounds "
+        "spread 0.74-1.46x), embed-ov-int8-vs-fp16-weights: int8 0.98-1.21x (t=2 0.92-1.05x); no "
+        "variant is reliably faster, so int8, a quarter of fp32's bytes; min cosine 0.9993 (all pass)",
+    ),
+    Measured(
+        "whisper-base",
+        "avx2",
+        "int8",
+        "asr-ov-whisper-int8-vs-fp32-weights t=1: int8 1.23x fp32 weights at beam 1, 1.17x at beam 5 "
+        "(t=2 1.11x / 0.91x); asr-ov-whisper-int8-vs-fp16-weights: 0.99x / 1.07x (t=2 1.08x / "
+        "1.05x); WER 0.062 on every variant",
+    ),
+    Measured(
+        "kokoro-82m",
+        "avx2",
+        "int8",
+        "tts-ov-kokoro-vs-onnxruntime t=1: RTF 1.22 / 1.15 (0.73x / 0.88x onnxruntime, short / "
+        "medium text; f32, the CPU has no bf16); the recipe makes int8 only",
     ),
 )
 

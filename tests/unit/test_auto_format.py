@@ -109,7 +109,7 @@ CHOICES = [
         "whisper-tiny-en not measured: as whisper",
     ),
     (LAPTOP, "gemma3-270m", "llm", "CPU", "int8", "avx2", "not measured on avx2: as on avx512_bf16"),
-    (None, "kokoro-82m", "tts", "CPU", "int8", "other", "not measured on other: as on avx512_bf16"),
+    (None, "kokoro-82m", "tts", "CPU", "int8", "other", "not measured on other: as on avx2"),
     (None, None, "llm", "CPU", "int8", "other", "this llm model not measured: as gemma3-270m (not measured"),
     (EPYC, None, "rerank", "CPU", "int8", "avx512_bf16", "this rerank model not measured: as minilm-cross"),
     (
@@ -125,6 +125,10 @@ CHOICES = [
     (EPYC, None, "vlm", "AUTO:NPU,CPU", "fp16", "NPU", "not measured: fp16"),
     (EPYC, "kokoro-82m", "tts", "NPU", "int8", "NPU", "the recipe makes int8 only"),
     (LAPTOP, "gemma3-270m", "llm", "AUTO", "int8", "avx2", "not measured on avx2"),
+    # Measured on an AVX2-only EPYC: int8 against fp32 weights (f32 compute, no bf16).
+    (LAPTOP, "all-minilm-l6-v2", "embedding", "CPU", "int8", "avx2", "embed-ov-int8-vs-fp32-weights t=1"),
+    (LAPTOP, "whisper-base", "asr", "CPU", "int8", "avx2", "asr-ov-whisper-int8-vs-fp32-weights t=1"),
+    (None, "whisper-base", "asr", "CPU", "int8", "other", "not measured on other: as on avx2"),
 ]
 
 
