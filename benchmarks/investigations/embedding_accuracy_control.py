@@ -117,13 +117,18 @@ def pooled(compiled, inputs: dict[str, np.ndarray]) -> np.ndarray:
     return mean / np.linalg.norm(mean, axis=1, keepdims=True)
 
 
+def cosine(compiled, reference, inputs: dict[str, np.ndarray]) -> float:
+    return float(pooled(compiled, inputs)[0] @ pooled(reference, inputs)[0])
+
+
 def main() -> None:
     import nncf
     import openvino as ov
 
     core = ov.Core()
     fp32 = assets.minilm_ov("fp32")
-    reference = core.compile_model(str(fp32 / "openvino_model.xml"), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    f32 = {"INFERENCE_PRECISION_HINT": "f32"}
+    reference = core.compile_model(str(fp32 / "openvino_model.xml"), "CPU", f32)
     encode = Encoder()
     prose = package_prose()
     print({k: len(v) for k, v in prose.items()}, "sentences of package prose")
@@ -177,7 +182,7 @@ def main() -> None:
         compiled = core.compile_model(str(path / "openvino_model.xml"), "CPU")
         cells = []
         for set_name, sample in tests.items():
-            cos = [float(pooled(compiled, encode([t]))[0] @ pooled(reference, encode([t]))[0]) for t in sample]
+            cos = [cosine(compiled, reference, encode([t])) for t in sample]
             cells.append(f"{set_name} min {min(cos):.4f} mean {statistics.mean(cos):.4f}")
         print(f"{name:34s} " + " | ".join(cells))
 
