@@ -33,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import numpy as np
+from alternate import alternate, ratio_cells
 
 from openvino_ui.bench import assets
 from openvino_ui.bench.cases.embedding import MAX_LENGTH, OVEmbedRunner, STTorchRunner, texts
@@ -194,21 +195,10 @@ def main() -> None:
         "sentence-transformers fp32": STTorchRunner(assets.minilm_dir(), THREADS),
     }
     ref_name = "sentence-transformers fp32"
-    for runner in runners.values():
-        runner.run()  # warm-up
-    rounds: dict[str, list[dict[str, float]]] = {k: [] for k in runners}
-    for _ in range(3):
-        for name, runner in runners.items():
-            rounds[name].append(runner.run())
+    rounds = alternate(runners)
     print(f"threads={THREADS}; sentences/s median of 3 rounds; ratio = median of per-round ratios vs ST fp32")
     for name in runners:
-        cells = []
-        for metric in rounds[name][0]:
-            sps = statistics.median(r[metric] for r in rounds[name])
-            ratio = statistics.median(
-                a[metric] / b[metric] for a, b in zip(rounds[name], rounds[ref_name], strict=True)
-            )
-            cells.append(f"{metric} {sps:7.1f} ({ratio:4.2f}x)")
+        cells = ratio_cells(rounds, name, ref_name)
         print(f"{name:34s} " + " | ".join(cells))
 
 

@@ -16,12 +16,12 @@ for a Python version, and unlike the bench's texts), batches of 1, 4 and 8.
 import inspect
 import re
 import shutil
-import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import numpy as np
+from alternate import alternate, ratio_cells
 
 from openvino_ui.bench import assets
 from openvino_ui.bench.cases.embedding import OVEmbedRunner, STTorchRunner, texts
@@ -108,23 +108,12 @@ def main() -> None:
     ref_runner = runners[ref_name]
     sample = texts(100, 40) + texts(100, 600)
     ref = ref_runner.embed(sample)
-    for runner in runners.values():
-        runner.run()  # warm-up
-    rounds: dict[str, list[dict[str, float]]] = {k: [] for k in runners}
-    for _ in range(3):
-        for name, runner in runners.items():
-            rounds[name].append(runner.run())
+    rounds = alternate(runners)
     print(f"threads={THREADS}; sentences/s median of 3 rounds; ratio = median of per-round ratios vs ST fp32")
     for name, runner in runners.items():
         got = runner.embed(sample)
         cos = (got * ref).sum(1) / (np.linalg.norm(got, axis=1) * np.linalg.norm(ref, axis=1))
-        cells = []
-        for metric in rounds[name][0]:
-            sps = statistics.median(r[metric] for r in rounds[name])
-            ratio = statistics.median(
-                a[metric] / b[metric] for a, b in zip(rounds[name], rounds[ref_name], strict=True)
-            )
-            cells.append(f"{metric} {sps:7.1f} ({ratio:4.2f}x)")
+        cells = ratio_cells(rounds, name, ref_name)
         print(f"{name:34s} min cos {cos.min():.4f} mean {cos.mean():.4f} | " + " | ".join(cells))
 
 
