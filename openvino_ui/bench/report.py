@@ -181,7 +181,7 @@ def _group_tables(
     return lines
 
 
-def _case_plots(records: list[dict[str, Any]], out_dir: Path, md_path: Path, suffix: str = "") -> list[str]:
+def _case_plots(records: list[dict[str, Any]], out_dir: Path, md_path: Path, suffix: str) -> list[str]:
     """One PNG per case (all its metrics at every thread count), as markdown links."""
     links = []
     for case in dict.fromkeys(r["case"] for r in records):

@@ -3,6 +3,7 @@ evidence for the defaults in models.yaml, per engine."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..core import Case, Metric
@@ -15,11 +16,8 @@ def cases(full: bool) -> list[Case]:
 
 def _chat(full: bool) -> list[Case]:
     """OpenVINO against itself: evidence for the defaults in models.yaml."""
-    import os
-
     from .. import assets
 
-    nproc = os.cpu_count() or 1
     plain = [
         Metric("decode_tok_s", "tok/s"),
         Metric("ttft128_ms", "ms", False),
@@ -68,18 +66,12 @@ def _chat(full: bool) -> list[Case]:
             ("default KV cache (u8)", {}),
             "KV cache compression costs (de)quantization per token on short contexts",
         ),
-        Case(
-            name="chat-ov-int8-1thread-vs-all",
-            group="settings",
-            engine="genai int8, 1 thread",
-            peer=f"genai int8, {nproc} threads",
-            metrics=plain,
-            only_threads=(1,),
-            make=lambda t: (
-                llm.GenAIRunner(assets.gemma_ov("int8"), 1),
-                llm.GenAIRunner(assets.gemma_ov("int8"), nproc),
-            ),
-            notes="INFERENCE_NUM_THREADS: 1 vs all (the OpenVINO default uses all)",
+        one_thread_vs_all(
+            "chat-ov-int8",
+            "genai int8",
+            plain,
+            lambda threads: llm.GenAIRunner(assets.gemma_ov("int8"), threads),
+            "INFERENCE_NUM_THREADS: 1 vs all (the OpenVINO default uses all)",
         ),
     ]
 
@@ -93,17 +85,11 @@ def _embeddings() -> list[Case]:
     nproc = os.cpu_count() or 1
     plain = [Metric(f"{k}_{b}_sps", "sentences/s") for k in ("short", "long") for b in ("b1", "b32")]
     return [
-        Case(
-            name="embed-ov-1thread-vs-all",
-            group="settings",
-            engine="TextEmbeddingPipeline, 1 thread",
-            peer=f"TextEmbeddingPipeline, {nproc} threads",
-            metrics=plain,
-            only_threads=(1,),
-            make=lambda t: (
-                embedding.OVEmbedRunner(assets.minilm_ov(), 1),
-                embedding.OVEmbedRunner(assets.minilm_ov(), nproc),
-            ),
+        one_thread_vs_all(
+            "embed-ov",
+            "TextEmbeddingPipeline",
+            plain,
+            lambda threads: embedding.OVEmbedRunner(assets.minilm_ov(), threads),
         ),
         Case(
             name="embed-ov-throughput-vs-latency-hint",
@@ -124,37 +110,42 @@ def _speech() -> list[Case]:
     """OpenVINO against itself: thread count for Whisper (greedy and our beam search) and Kokoro.
     Each engine's one request at a time uses all threads by default; whether one thread per request
     is better decides how `instances: N` should share the cores."""
-    import os
-
     from .. import assets
 
-    nproc = os.cpu_count() or 1
     kinds = ("short", "medium")
     return [
-        Case(
-            name="asr-ov-1thread-vs-all",
-            group="settings",
-            engine="Whisper base int8, 1 thread",
-            peer=f"Whisper base int8, {nproc} threads",
-            metrics=[Metric("rtf_beam1", "RTF", False), Metric("rtf_beam5", "RTF", False)],
-            only_threads=(1,),
-            make=lambda t: (
-                asr.OVWhisperRunner(assets.whisper_ov(), 1),
-                asr.OVWhisperRunner(assets.whisper_ov(), nproc),
-            ),
-            notes="INFERENCE_NUM_THREADS: 1 vs all; 30 s clip, beam 1 (genai) and beam 5 (our beam search)",
+        one_thread_vs_all(
+            "asr-ov",
+            "Whisper base int8",
+            [Metric("rtf_beam1", "RTF", False), Metric("rtf_beam5", "RTF", False)],
+            lambda threads: asr.OVWhisperRunner(assets.whisper_ov(), threads),
+            "INFERENCE_NUM_THREADS: 1 vs all; 30 s clip, beam 1 (genai) and beam 5 (our beam search)",
         ),
-        Case(
-            name="tts-ov-1thread-vs-all",
-            group="settings",
-            engine="Kokoro-82M, 1 thread",
-            peer=f"Kokoro-82M, {nproc} threads",
-            metrics=[Metric(f"rtf_{k}", "RTF", False) for k in kinds],
-            only_threads=(1,),
-            make=lambda t: (
-                tts.OVKokoroRunner(assets.kokoro_model(), 1, kinds),
-                tts.OVKokoroRunner(assets.kokoro_model(), nproc, kinds),
-            ),
-            notes="INFERENCE_NUM_THREADS: 1 vs all; the product's properties otherwise",
+        one_thread_vs_all(
+            "tts-ov",
+            "Kokoro-82M",
+            [Metric(f"rtf_{k}", "RTF", False) for k in kinds],
+            lambda threads: tts.OVKokoroRunner(assets.kokoro_model(), threads, kinds),
+            "INFERENCE_NUM_THREADS: 1 vs all; the product's properties otherwise",
         ),
     ]
+
+
+def one_thread_vs_all(
+    prefix: str, label: str, metrics: list[Metric], runner: Callable[[int], Any], notes: str = ""
+) -> Case:
+    """An engine at 1 thread against itself at all threads (`runner(threads)` builds it), run
+    only in the bench's 1-thread pass."""
+    import os
+
+    nproc = os.cpu_count() or 1
+    return Case(
+        name=f"{prefix}-1thread-vs-all",
+        group="settings",
+        engine=f"{label}, 1 thread",
+        peer=f"{label}, {nproc} threads",
+        metrics=metrics,
+        only_threads=(1,),
+        make=lambda t: (runner(1), runner(nproc)),
+        notes=notes,
+    )
