@@ -91,7 +91,7 @@ def _threads(spec: str) -> list[int]:
 
 def run_bench(args: argparse.Namespace) -> int:
     from .cases import default_areas, load_cases
-    from .core import run_case, same_measurement, write_records
+    from .core import merge_record, run_case, write_records
     from .isolation import set_timeout
     from .probe import probe
     from .report import write_report
@@ -139,7 +139,7 @@ def run_bench(args: argparse.Namespace) -> int:
             log.info("case %s threads=%d", case.name, t)
             record = run_case(case, t, rounds, args.warmup, machine)
             record["command"] = command
-            records = [r for r in records if not same_measurement(r, record)] + [record]
+            records = merge_record(records, record)
             write_records(records, results)
             _print(record)
     write_report(records, command, args.out, args.markdown)

@@ -184,6 +184,20 @@ def same_measurement(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return (a["case"], a["threads"], record_family(a)) == (b["case"], b["threads"], record_family(b))
 
 
+def merge_record(records: list[dict[str, Any]], record: dict[str, Any]) -> list[dict[str, Any]]:
+    """`records` with `record` in the place of the measurement it repeats (so a rerun keeps the
+    report's sections and results.json's diff where they were), or appended if it is new."""
+    out, placed = [], False
+    for r in records:
+        if same_measurement(r, record):
+            if not placed:
+                out.append(record)
+                placed = True
+            continue
+        out.append(r)
+    return out if placed else [*out, record]
+
+
 def write_records(records: list[dict[str, Any]], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(records, indent=1, default=str), encoding="utf-8")

@@ -99,3 +99,19 @@ def test_one_family_keeps_the_plain_headings(tmp_path):
     amx = dict(record, probe=_probe("amx", ["amx_bf16", "amx_tile"]))
     text = markdown([amx], "cmd", tmp_path, tmp_path / "B.md")
     assert "## Machine: amx" in text and "\n## g\n" in text
+
+
+def test_a_rerun_takes_the_place_of_the_record_it_replaces():
+    """So a rerun of one case leaves the report's sections (and results.json) in their order."""
+    from openvino_ui.bench.core import merge_record
+
+    def rec(case, threads, family, value):
+        return {"case": case, "threads": threads, "probe": _probe(family, []), "v": value}
+
+    old = [rec("a", 1, "avx2", 0), rec("b", 1, "avx2", 0), rec("a", 2, "avx2", 0), rec("a", 1, "amx", 0)]
+    merged = merge_record(old, rec("a", 2, "avx2", 1))
+    expected = [("a", 1, 0), ("b", 1, 0), ("a", 2, 1), ("a", 1, 0)]
+    assert [(r["case"], r["threads"], r["v"]) for r in merged] == expected
+    assert merge_record(old, rec("c", 1, "avx2", 1))[-1]["case"] == "c"  # a new measurement goes last
+    doubled = merge_record([rec("a", 1, "avx2", 0), rec("a", 1, "avx2", 2)], rec("a", 1, "avx2", 1))
+    assert [r["v"] for r in doubled] == [1]  # an older duplicate goes too
