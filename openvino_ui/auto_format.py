@@ -88,7 +88,7 @@ TABLE: tuple[Measured, ...] = (
         "kokoro-82m",
         "avx512_bf16",
         "int8",
-        "tts-ov-kokoro-vs-onnxruntime t=1: RTF 0.36 / 0.37 (1.50x / 1.44x onnxruntime, short / "
+        "tts-ov-kokoro-vs-onnxruntime t=1: RTF 0.41 / 0.40 (1.36x / 1.55x onnxruntime, short / "
         "medium text; bf16 with its precision-sensitive ops kept f32, Snake sines as polynomials), "
         "round-trip WER 0.038 (onnxruntime 0.019); the recipe makes int8 only (the packaged ONNX is "
         "int8)",

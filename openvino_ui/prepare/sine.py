@@ -8,11 +8,13 @@ elements, 48 times per utterance: 18 % of Kokoro's time at 1 thread
 the same sine as
 
     k = floor(x / 2pi + 1/2);  r = (x - k*C1) - k*C2   (Cody-Waite: C1 + C2 = 2pi, k*C1 exact)
-    sin(x) = r * P(r^2)                                (odd polynomial, |r| <= pi)
+    u = r / pi;  sin(x) = u * P(u^2)                   (odd polynomial in u, |u| <= 1)
 
-costs a few vector passes. P is fitted by least squares at Chebyshev nodes of [-pi, pi] (close to
+costs a few vector passes. P is fitted by least squares at Chebyshev nodes of [-1, 1] (close to
 the minimax fit); degree 11 keeps the f32 error below 1e-6 for |x| up to 1e5, as close to numpy's
-sine as f32 allows (tests/unit/test_sine.py).
+sine as f32 allows (tests/unit/test_sine.py). In u rather than r so that every coefficient
+(pi ... -0.0074) is a normal f16 number: a GPU or NPU running the model in f16 would flush r's
+last coefficient (-2.5e-8) to zero.
 
 Only for ops whose result the device rounds anyway: under a bf16 hint the new ops run at bf16 like
 the Sin's neighbours. A sine that has to be f32-exact (Kokoro's harmonic source, marked precise)
@@ -30,13 +32,13 @@ _C1 = 6.28125  # 2pi rounded to 8 significant bits: k * _C1 is exact in f32 for 
 
 
 def sine_coefficients(degree: int = DEGREE) -> list[float]:
-    """Coefficients of r, r^3, ..., r^degree fitting sin on [-pi, pi]."""
+    """Coefficients of u, u^3, ..., u^degree fitting sin(pi * u) on [-1, 1]."""
     import numpy as np
 
     n = 4000
-    nodes = np.pi * np.cos(np.pi * (np.arange(n) + 0.5) / n)
+    nodes = np.cos(np.pi * (np.arange(n) + 0.5) / n)
     powers = np.arange(1, degree + 1, 2)
-    fit = np.linalg.lstsq(nodes[:, None] ** powers[None, :], np.sin(nodes), rcond=None)[0]
+    fit = np.linalg.lstsq(nodes[:, None] ** powers[None, :], np.sin(np.pi * nodes), rcond=None)[0]
     return [float(c) for c in fit]
 
 
@@ -68,11 +70,12 @@ def polynomial_sine(model: Any, name_pattern: str) -> int:
         k = op(ops.floor(turns))
         r = op(ops.subtract(x, op(ops.multiply(k, scalar(_C1)))))
         r = op(ops.subtract(r, op(ops.multiply(k, scalar(2 * np.pi - _C1)))))
-        r2 = op(ops.multiply(r, r))
+        u = op(ops.multiply(r, scalar(1 / np.pi)))
+        u2 = op(ops.multiply(u, u))
         poly = scalar(coefficients[-1])
         for c in reversed(coefficients[:-1]):
-            poly = op(ops.add(op(ops.multiply(poly, r2)), scalar(c)))
-        result = op(ops.multiply(r, poly))
+            poly = op(ops.add(op(ops.multiply(poly, u2)), scalar(c)))
+        result = op(ops.multiply(u, poly))
         for i, new in enumerate(made[:-1]):
             new.set_friendly_name(f"{name}/poly/{i}")
         result.set_friendly_name(name)

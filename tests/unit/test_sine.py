@@ -59,3 +59,15 @@ def test_the_compiled_model_has_no_reference_sine_left():
     request = compiled.create_infer_request()
     request.infer([np.linspace(-5, 5, 64, dtype=np.float32)])
     assert "Sin" not in {p.node_type for p in request.profiling_info}
+
+
+def test_every_coefficient_is_a_normal_f16_number():
+    """A GPU or NPU runs the model in f16: no coefficient may flush to zero or lose its exponent."""
+    from openvino_ui.prepare.sine import sine_coefficients
+
+    coefficients = np.array(sine_coefficients())
+    assert (np.abs(coefficients) >= np.finfo(np.float16).tiny).all()
+    assert np.allclose(coefficients.astype(np.float16), coefficients, rtol=1e-3)
+    u = np.linspace(-1, 1, 1001, dtype=np.float16)
+    as_f16 = u * sum(np.float16(c) * (u * u) ** i for i, c in enumerate(coefficients))
+    assert np.abs(as_f16 - np.sin(np.pi * u.astype(np.float64))).max() < 1e-2  # f16's own precision
