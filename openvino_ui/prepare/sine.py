@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-DEGREE = 11  # odd: r, r^3, ..., r^11
+DEGREE = 11  # odd: u, u^3, ..., u^11
 _C1 = 6.28125  # 2pi rounded to 8 significant bits: k * _C1 is exact in f32 for |k| < 2^15
 
 
@@ -62,10 +62,12 @@ def polynomial_sine(model: Any, name_pattern: str) -> int:
             made.append(new)
             return new
 
-        def scalar(value: float) -> Any:
-            return ops.constant(np.float32(value))
-
         x = node.input_value(0)
+        dtype = x.get_element_type().to_dtype()  # f32 as a rule; an f16 graph gets f16 constants
+
+        def scalar(value: float, dtype: Any = dtype) -> Any:
+            return ops.constant(np.array(value, dtype=dtype))
+
         turns = op(ops.add(op(ops.multiply(x, scalar(1 / (2 * np.pi)))), scalar(0.5)))
         k = op(ops.floor(turns))
         r = op(ops.subtract(x, op(ops.multiply(k, scalar(_C1)))))

@@ -71,3 +71,15 @@ def test_every_coefficient_is_a_normal_f16_number():
     u = np.linspace(-1, 1, 1001, dtype=np.float16)
     as_f16 = u * sum(np.float16(c) * (u * u) ** i for i, c in enumerate(coefficients))
     assert np.abs(as_f16 - np.sin(np.pi * u.astype(np.float64))).max() < 1e-2  # f16's own precision
+
+
+def test_an_f16_sine_gets_f16_constants():
+    x = ops.parameter([-1], np.float16, name="x")
+    wave = ops.sin(x)
+    wave.set_friendly_name("/half/Sin")
+    model = ov.Model([wave], [x], "half")
+    assert polynomial_sine(model, r"Sin$") == 1  # validates: no f16 x f32 op
+    assert model.output(0).get_element_type() == ov.Type.f16
+    u = np.linspace(-10, 10, 512, dtype=np.float16)
+    got = np.asarray(ov.Core().compile_model(model, "CPU")([u])[0], dtype=np.float64)
+    assert np.abs(got - np.sin(u.astype(np.float64))).max() < 2e-2
