@@ -18,13 +18,17 @@ def alternate(runners: dict[str, Any], rounds: int = 3) -> dict[str, list[dict[s
     return out
 
 
-def ratio_cells(rounds: dict[str, list[dict[str, float]]], name: str, reference: str) -> list[str]:
-    """ "metric median (ratio x)" per metric of `name`, the ratio being the median of per-round ratios."""
+def ratio_cells(
+    rounds: dict[str, list[dict[str, float]]], name: str, reference: str, times: bool = False
+) -> list[str]:
+    """ "metric median (ratio x)" per metric of `name`, the ratio being the median of per-round
+    ratios: name / reference for rates, reference / name for `times` (lower is better, e.g. RTF),
+    so above 1 is faster either way."""
     cells = []
     for metric in rounds[name][0]:
         median = statistics.median(r[metric] for r in rounds[name])
-        ratio = statistics.median(
-            a[metric] / b[metric] for a, b in zip(rounds[name], rounds[reference], strict=True)
-        )
-        cells.append(f"{metric} {median:7.1f} ({ratio:4.2f}x)")
+        pairs = zip(rounds[name], rounds[reference], strict=True)
+        ratio = statistics.median(b[metric] / a[metric] if times else a[metric] / b[metric] for a, b in pairs)
+        shown = f"{median:.3f}" if times else f"{median:7.1f}"
+        cells.append(f"{metric} {shown} ({ratio:4.2f}x)")
     return cells

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-import numpy as np
-from alternate import alternate
+from alternate import alternate, ratio_cells
 
 from openvino_ui.bench import assets
 from openvino_ui.bench.cases.tts import OrtKokoroRunner, OVKokoroRunner
@@ -29,12 +28,7 @@ def main() -> None:
     rounds = alternate(runners, rounds=5)
     print(f"threads={THREADS}; RTF median of 5 rounds (speed ratio to onnxruntime: median per round)")
     for name in runners:
-        cells = []
-        for k in KINDS:
-            mine, peer = ([r[f"rtf_{k}"] for r in rounds[n]] for n in (name, "onnxruntime"))
-            speed = np.median([p / m for m, p in zip(mine, peer, strict=True)])
-            cells.append(f"{k} {np.median(mine):.3f} ({speed:.2f}x)")
-        print(f"{name:24s} " + " | ".join(cells))
+        print(f"{name:24s} " + " | ".join(ratio_cells(rounds, name, "onnxruntime", times=True)))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import numpy as np
-from alternate import alternate
+from alternate import alternate, ratio_cells
 
 from openvino_ui.bench import assets
 from openvino_ui.bench.cases import tts
@@ -153,12 +153,7 @@ def main() -> None:
     precision = PRECISION or "default"
     print(f"threads={THREADS} precision={precision}; RTF median of 5 rounds (x = speed vs onnxruntime)")
     for name in runners:
-        cells = []
-        for k in KINDS:
-            mine, peer = ([r[f"rtf_{k}"] for r in rounds[n]] for n in (name, "onnxruntime"))
-            speed = np.median([p / m for m, p in zip(mine, peer, strict=True)])
-            cells.append(f"{k} {np.median(mine):.3f} ({speed:.2f}x)")
-        print(f"{name:18s} " + " | ".join(cells))
+        print(f"{name:18s} " + " | ".join(ratio_cells(rounds, name, "onnxruntime", times=True)))
     for name in ("product IR (v4)", "static int8"):
         print(name, tts._quality(runners[name], runners["onnxruntime"]))
 
