@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 
 from ..config import AnySpec
 from ..errors import ModelBusy, ModelLoadFailed, ModelQueueFull, UserError
+from ..model_properties import model_properties
 from ..stats import GenerationMetrics, RequestObserver, RequestRecord, StatsRecorder, StatsSnapshot
 from .admission import FairLock, QueueFull, Session, tell_place
 
@@ -227,9 +228,10 @@ class Engine:
         N instances on the CPU would each start one thread per core and fight over the cores, so
         unless the model sets INFERENCE_NUM_THREADS each gets cores // N threads (at least 1).
         Only for the plain CPU device: other plugins refuse the CPU's properties, and AUTO, HETERO
-        and MULTI decide their own CPU share.
+        and MULTI decide their own CPU share. Under models.yaml's properties lie those the model
+        folder asks of the device (openvino_ui.model_properties: Kokoro's w8a8 compiles in f32).
         """
-        properties = dict(self.properties)
+        properties = {**model_properties(self.spec.path, device), **self.properties}
         if self.instances > 1 and device == "CPU" and "INFERENCE_NUM_THREADS" not in properties:
             properties["INFERENCE_NUM_THREADS"] = max(1, _usable_cores() // self.instances)
         return properties

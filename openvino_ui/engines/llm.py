@@ -31,11 +31,11 @@ class LLMEngine(Engine):
     def _build(self, device: str) -> Any:
         if batches_on(self.spec.batching, device):
             scheduler = build_scheduler(
-                self.name, self.spec.path, self.spec.batching, device, self.properties
+                self.name, self.spec.path, self.spec.batching, device, self.pipeline_properties(device)
             )
             self._has_template = bool(scheduler.tokenizer.chat_template)
             return scheduler
-        pipe = og.LLMPipeline(str(self.spec.path), device, **self.properties)
+        pipe = og.LLMPipeline(str(self.spec.path), device, **self.pipeline_properties(device))
         # A model without a chat template still chats: we then format the turns ourselves.
         self._has_template = bool(pipe.get_tokenizer().chat_template)
         return pipe

@@ -43,11 +43,11 @@ class VLMEngine(Engine):
     def _build(self, device: str) -> Any:
         if batches_on(self.spec.batching, device):
             scheduler = build_scheduler(
-                self.name, self.spec.path, self.spec.batching, device, self.properties
+                self.name, self.spec.path, self.spec.batching, device, self.pipeline_properties(device)
             )
             self._has_template = bool(scheduler.tokenizer.chat_template)
             return scheduler
-        pipe = og.VLMPipeline(str(self.spec.path), device, **self.properties)
+        pipe = og.VLMPipeline(str(self.spec.path), device, **self.pipeline_properties(device))
         self._has_template = bool(pipe.get_tokenizer().chat_template)
         return pipe
 

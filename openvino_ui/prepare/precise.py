@@ -44,6 +44,8 @@ def keep_in_f32(xml_path: Path, pattern: str) -> int:
     os.close(fd)
     try:
         tree.write(tmp, encoding="utf-8", xml_declaration=True)
+        # mkstemp's file is owner-only; the IR keeps the permissions it had (others may serve it)
+        os.chmod(tmp, xml_path.stat().st_mode & 0o777)
         os.replace(tmp, xml_path)
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -28,7 +28,9 @@ def phase_model() -> ov.Model:
 def test_marks_matching_layers_and_the_ir_still_reads(tmp_path):
     path = tmp_path / "m.xml"
     ov.save_model(phase_model(), path, compress_to_fp16=False)
+    path.chmod(0o644)
     assert keep_in_f32(path, r"^/(pitch|source)/") == 4
+    assert path.stat().st_mode & 0o777 == 0o644  # not the temporary file's owner-only mode
     assert keep_in_f32(path, r"^/(pitch|source)/") == 4  # idempotent: no second attribute
     text = path.read_text()
     assert text.count('name="precise"') == 4

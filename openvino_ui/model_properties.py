@@ -1,0 +1,43 @@
+"""OpenVINO properties that a prepared model folder needs from the device compiling it.
+
+Some variants are only right when compiled a certain way: Kokoro's w8a8 returns no audio in bf16,
+the CPU's default precision where the CPU has it, so it must compile in f32. OpenVINO itself only
+reads a few such options from an IR's rt_info (the KV cache's precision, dynamic quantization's
+group size), not the inference precision, so `prepare` writes them beside the IR in FILE and every
+engine applies them under the properties models.yaml sets (an explicit setting still wins).
+
+The file maps a device kind to its properties; a physical device (CPU, GPU.1) gets its kind's. A
+virtual device (AUTO, HETERO, MULTI) gets none: it hands properties to whichever devices it picks,
+and a property of one kind may be refused by another.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+FILE = "openvino_ui_properties.json"
+
+
+def write_model_properties(folder: Path, by_device: dict[str, dict[str, Any]], why: str) -> None:
+    data = {"why": why, "properties": by_device}
+    (Path(folder) / FILE).write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def model_properties(folder: Path | str | None, device: str) -> dict[str, Any]:
+    """The properties the model in `folder` asks of `device` ({} when it asks none). A file that
+    cannot be read is an error: serving the model without them would give wrong output."""
+    if folder is None:
+        return {}
+    path = Path(folder) / FILE
+    if not path.is_file():
+        return {}
+    try:
+        by_device = json.loads(path.read_text(encoding="utf-8"))["properties"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RuntimeError(
+            f"{path} is unreadable ({exc}); run `openvino-ui prepare --force` on this model"
+        ) from None
+    kind = device.split(".", 1)[0].upper()
+    return dict(by_device.get(kind, {}))
