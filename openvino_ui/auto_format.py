@@ -22,9 +22,11 @@ and Whisper base, 1 thread and all threads), then add a row citing its record.
 
 The device matters first: an NPU computes in f16 and OpenVINO's NPU guide asks for symmetric
 weight compression, which `int8`/`int4` here (optimum's asymmetric default) are not, so `auto` is
-fp16 there (not measured). A GPU runs int8-compressed weights with f16 activations, and nothing was
-measured on one, so it follows the CPU rule. Virtual devices (AUTO:GPU,CPU, HETERO:...) follow
-the first device they list; plain AUTO starts on the CPU and follows the CPU rule.
+fp16 there (not measured; a recipe without fp16, Kokoro's, gives its plain variant). A GPU runs
+int8-compressed weights with f16 activations, and nothing was measured on one, so it follows the
+CPU rule, except that a CPU-only variant (w8a8, CPU_ONLY) becomes the recipe's plain one.
+Virtual devices (AUTO:GPU,CPU, HETERO:...) follow the first device they list; plain AUTO starts
+on the CPU and follows the CPU rule.
 """
 
 from __future__ import annotations
@@ -38,7 +40,12 @@ from pydantic import BaseModel
 from . import cpu
 from .cpu import Family
 
-WeightFormat = Literal["fp32", "fp16", "int8", "int4"]
+WeightFormat = Literal["fp32", "fp16", "int8", "int4", "w8a8"]
+# w8a8: int8 weights *and* activations (static quantization, NNCF with a calibration set); only
+# recipes that calibrate make it (Kokoro's vocoder). It is a CPU variant: measured on CPUs only, and
+# compiled in f32 there (the recipe's model_properties), so on other devices `auto` picks the
+# recipe's plain variant instead (DEVICE_FALLBACK).
+CPU_ONLY: dict[WeightFormat, WeightFormat] = {"w8a8": "int8"}
 
 
 @dataclass(frozen=True)
@@ -53,11 +60,11 @@ class Measured:
 
 
 # Rows were measured by `openvino-ui bench` on two 2-vCPU AMD EPYC kinds, OpenVINO 2026.4.1: one with
-# AVX-512 BF16 and no AMX (BENCHMARKS.md, runs of 2026-11-25 and 2026-12-01) and one with AVX2 only
-# (run of 2026-12-02); records in benchmarks/results/results.json, `t=1` the 1-thread record, each
-# with its probe. Intel AMX has no variant measurement yet (only peer ratios), so it falls back to
-# avx512_bf16 until the weights cases run there; chat was not measured on avx2 (no llama.cpp build
-# in that run), so it falls back too.
+# AVX-512 BF16 and no AMX (BENCHMARKS.md, runs of 2026-11-25 to 2026-12-02) and one with AVX2 only
+# (run of 2026-12-02); the avx512 row by an investigation on the first (see the row); records in
+# benchmarks/results/results.json, `t=1` the 1-thread record, each with its probe. Intel AMX has no
+# variant measurement yet (only peer ratios), so it falls back to avx512_bf16 until the weights cases
+# run there; chat was not measured on avx2 (no llama.cpp build in that run), so it falls back too.
 TABLE: tuple[Measured, ...] = (
     Measured(
         "gemma3-270m",
@@ -90,8 +97,9 @@ TABLE: tuple[Measured, ...] = (
         "int8",
         "tts-ov-kokoro-vs-onnxruntime t=1: RTF 0.41 / 0.40 (1.36x / 1.55x onnxruntime, short / "
         "medium text; bf16 with its precision-sensitive ops kept f32, Snake sines as polynomials), "
-        "round-trip WER 0.038 (onnxruntime 0.019); the recipe makes int8 only (the packaged ONNX is "
-        "int8)",
+        "round-trip WER 0.038 (onnxruntime 0.019); tts-ov-kokoro-w8a8-vs-int8: w8a8 1.01x / 0.97x "
+        "int8 at t=1, 1.15x / 0.98x at t=2 (within the rounds' spread), WER 0.019, so int8, which "
+        "needs no calibration at prepare",
     ),
     Measured(
         "minilm-cross-encoder",  # the bench's reranker: MiniLM's encoder with a scoring head
@@ -123,7 +131,19 @@ TABLE: tuple[Measured, ...] = (
         "avx2",
         "int8",
         "tts-ov-kokoro-vs-onnxruntime t=1: RTF 1.22 / 1.15 (0.73x / 0.88x onnxruntime, short / "
-        "medium text; f32, the CPU has no bf16); the recipe makes int8 only",
+        "medium text; f32, the CPU has no bf16); w8a8 not measured on avx2 (oneDNN held to AVX2 on an "
+        "AVX-512 CPU compiles neither variant), though it won where the CPU computes f32 (avx512)",
+    ),
+    # AVX-512 without bf16 (Skylake-SP, Cascade Lake): f32 compute, measured with oneDNN held to
+    # that instruction set on the AVX-512 BF16 EPYC (the convolutions compile as brgconv_avx512 f32
+    # and int8 kernels); emulated, so a bench run on such a CPU should replace it.
+    Measured(
+        "kokoro-82m",
+        "avx512",
+        "w8a8",
+        "benchmarks/investigations/kokoro_variants_isa.py, oneDNN held to AVX512_CORE: w8a8 "
+        "1.43x / 1.43x int8 (f32) at t=1, 1.35x / 1.35x at t=2; to AVX512_CORE_VNNI 1.78x / 1.98x, "
+        "1.67x / 1.73x; round-trip WER 0.019 (int8 0.038) in tts-ov-kokoro-w8a8-vs-int8",
     ),
 )
 
@@ -139,10 +159,6 @@ STAND_IN: dict[str, str] = {
     "rerank": "minilm-cross-encoder",
     "tts": "kokoro-82m",
 }
-
-# Recipes that make a single format: `auto` is that format on an NPU too (tests check this against
-# the recipes' own `formats`; on a CPU their rows say so).
-SINGLE_FORMAT: dict[str, WeightFormat] = {"kokoro-82m": "int8"}
 
 # For each family, the others from the closest to the farthest, as OpenVINO's CPU plugin runs
 # them: an AMX CPU also has AVX-512 BF16 and runs bf16 by default on both; plain AVX-512 has the
@@ -190,9 +206,12 @@ def choose_weight_format(
     `task`, served on `device`, on a CPU with `flags` (None: this machine's)."""
     model = recipe or task
     kind = target_device(device)
+    formats = _formats(recipe)
     if kind == "NPU":
-        if model in SINGLE_FORMAT:
-            return AutoChoice(SINGLE_FORMAT[model], "NPU", f"the recipe makes {SINGLE_FORMAT[model]} only")
+        if "fp16" not in formats:
+            return AutoChoice(
+                _plain(formats), "NPU", f"the recipe makes no fp16: its plain {_plain(formats)}"
+            )
         return AutoChoice(
             "fp16",
             "NPU",
@@ -208,9 +227,32 @@ def choose_weight_format(
     if measured != model:
         what = model if recipe else f"this {task} model"
         evidence = f"{what} not measured: as {measured} ({evidence})"
-    if kind == "GPU":
+    weight_format = row.weight_format
+    if kind != "CPU" and weight_format in CPU_ONLY:
+        weight_format = CPU_ONLY[weight_format]
+        evidence = f"{row.weight_format} is a CPU variant: {weight_format} off the CPU ({evidence})"
+    elif kind == "GPU":
         evidence = f"not measured on GPU: the CPU rule ({evidence})"
-    return AutoChoice(row.weight_format, family, evidence)
+    if weight_format not in formats:  # a stand-in's variant this source cannot make (w8a8)
+        source = "the recipe" if recipe else "optimum-intel"
+        evidence = f"{source} makes no {weight_format}: {_plain(formats)} ({evidence})"
+        weight_format = _plain(formats)
+    return AutoChoice(weight_format, family, evidence)
+
+
+# What optimum-intel converts local and hub sources to (weights only: no calibration set).
+CONVERTED: tuple[WeightFormat, ...] = ("fp32", "fp16", "int8", "int4")
+
+
+def _formats(recipe: str | None) -> tuple[WeightFormat, ...]:
+    from .prepare.recipes import RECIPES
+
+    known = RECIPES.get(recipe) if recipe else None
+    return known.formats if known else CONVERTED  # type: ignore[return-value]
+
+
+def _plain(formats: tuple[WeightFormat, ...]) -> WeightFormat:
+    return "int8" if "int8" in formats else formats[0]
 
 
 def _closest_row(model: str, family: Family) -> Measured:

@@ -106,12 +106,31 @@ class PyPISource(_Converted):
     weight_format: WeightFormatSetting = "int8"
 
 
+def _not_calibrated(value: str) -> str:
+    """optimum-intel converts weights only: w8a8 needs a calibration set, which only recipes carry."""
+    if value == "w8a8":
+        calibrated = ", ".join(n for n in PYPI_RECIPES if "w8a8" in _recipe_formats(n))
+        raise ValueError(
+            "w8a8 (int8 weights and activations) needs a calibration set, which only the pypi "
+            f"recipes {calibrated} carry; use int8 (or auto) for this source"
+        )
+    return value
+
+
+def _recipe_formats(recipe: str) -> tuple[str, ...]:
+    from .prepare.recipes import RECIPES
+
+    return RECIPES[recipe].formats
+
+
 class LocalSource(_Converted):
     """A Hugging Face model folder on disk, converted with optimum-intel."""
 
     kind: Literal["local"]
     path: Path
     weight_format: WeightFormatSetting = "int8"
+
+    _weights_only = field_validator("weight_format")(_not_calibrated)
 
 
 class HubSource(_Converted):
@@ -122,6 +141,8 @@ class HubSource(_Converted):
     repo_id: str = Field(pattern=r"^[\w.-]+/[\w.-]+$")
     revision: str | None = None
     weight_format: WeightFormatSetting = "int8"
+
+    _weights_only = field_validator("weight_format")(_not_calibrated)
 
 
 class FixtureSource(Strict):

@@ -250,13 +250,16 @@ def kokoro_onnx() -> Path:
     return dst
 
 
-def kokoro_model() -> Path:
-    """The product's Kokoro IR if prepared, else the same thing built here by `prepare`: the packaged
-    ONNX with its dynamically-quantized ops turned into float ops on int8 weights."""
-    prepared = product_model("kokoro-82m")
+def kokoro_model(weight_format: str | None = None) -> Path:
+    """The product's Kokoro IR (of `weight_format`, when given) if prepared, else the same thing
+    built here by `prepare` (int8 without a format: the packaged ONNX with its dynamically-quantized
+    ops turned into float ops on int8 weights)."""
+    prepared = product_model("kokoro-82m", weight_format=weight_format)
     if prepared is not None:
         return prepared / "openvino_model.xml"
-    return prepared_by_recipe("kokoro-82m", "int8", cache_root() / "kokoro" / "ir") / "openvino_model.xml"
+    fmt = weight_format or "int8"
+    dst = cache_root() / "kokoro" / ("ir" if fmt == "int8" else f"ir-{fmt}")
+    return prepared_by_recipe("kokoro-82m", fmt, dst) / "openvino_model.xml"
 
 
 def prepared_by_recipe(recipe: str, weight_format: str, dst: Path) -> Path:

@@ -1,6 +1,7 @@
 """Real speech models through the API: Kokoro speaks, Whisper base hears it back.
 
-Kokoro-82M (prepared from PyPI packages) -> WAV -> Whisper base: the exact sentence (WER 0);
+Kokoro-82M (prepared from PyPI packages) -> WAV -> Whisper base: the exact sentence (WER 0), for
+the variant models.yaml serves and for each of the recipe's variants (int8, w8a8) through the engine;
 espeak-ng's robotic speech -> Whisper base: WER <= 0.25; audio longer than 30 s is transcribed
 through (WhisperPipeline's 30 s windows), and the English-only tiny.en refuses other languages.
 """
@@ -13,6 +14,10 @@ import pytest
 import soundfile as sf
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
+
+from openvino_ui.config import parse_config
+from openvino_ui.engines.tts import TTSEngine
+from openvino_ui.prepare.recipes import RECIPES
 
 FOX = "The quick brown fox jumps over the lazy dog."
 # About 40 s of espeak-ng speech: more than one 30 s window. Varied sentences on purpose: Whisper
@@ -60,6 +65,31 @@ def test_kokoro_speaks_and_whisper_hears_it_exactly(real_app, prepared_models):
     assert wer(FOX, text) == 0.0, text
     assert segments and open(srt).read().startswith("1\n00:00:00")
     assert info["rtf"] > 0
+
+
+@pytest.mark.parametrize("variant", RECIPES["kokoro-82m"].formats)
+def test_each_kokoro_variant_speaks_so_that_whisper_hears_it_exactly(
+    variant, real_app, prepared_models, tmp_path
+):
+    """int8 (GPU, NPU) and w8a8 (the CPU's, compiled f32 as its folder asks) alike; the variant that
+    models.yaml does not serve is built into the bench's cache."""
+    from openvino_ui.bench import assets
+
+    prepared_models.require("whisper-base")
+    folder = assets.kokoro_model(variant).parent
+    text = f"models:\n  k: {{task: tts, path: {folder}, default_voice: jf_alpha, default_language: en-us}}\n"
+    spec = parse_config(text, tmp_path / "models.yaml").models["k"]
+    engine = TTSEngine("k", spec, properties=spec.properties)
+    hint = engine.pipeline_properties("CPU").get("INFERENCE_PRECISION_HINT")
+    assert hint == ("f32" if variant == "w8a8" else None)
+    engine.load("CPU")
+    try:
+        speech = engine.synthesize(FOX)
+    finally:
+        engine.unload()
+    sf.write(tmp_path / "fox.wav", speech.samples, speech.sample_rate)
+    heard, *_ = transcribe(real_app, str(tmp_path / "fox.wav"), language="en")
+    assert wer(FOX, heard) == 0.0, (variant, heard)
 
 
 def test_whisper_base_on_espeak_speech(real_app, prepared_models, tmp_path):

@@ -123,7 +123,31 @@ CHOICES = [
     ),
     (XEON_AMX, "all-minilm-l6-v2", "embedding", "NPU", "fp16", "NPU", "not measured: fp16, the NPU's own"),
     (EPYC, None, "vlm", "AUTO:NPU,CPU", "fp16", "NPU", "not measured: fp16"),
-    (EPYC, "kokoro-82m", "tts", "NPU", "int8", "NPU", "the recipe makes int8 only"),
+    (EPYC, "kokoro-82m", "tts", "NPU", "int8", "NPU", "the recipe makes no fp16: its plain int8"),
+    # Kokoro's w8a8 where the CPU computes in f32 (AVX-512 without bf16), never off the CPU, and
+    # never for a source optimum-intel converts (no calibration set)
+    (
+        SKYLAKE_X,
+        "kokoro-82m",
+        "tts",
+        "CPU",
+        "w8a8",
+        "avx512",
+        "benchmarks/investigations/kokoro_variants_isa.py",
+    ),
+    (SKYLAKE_X, "kokoro-82m", "tts", "GPU", "int8", "avx512", "w8a8 is a CPU variant: int8 off the CPU"),
+    (SKYLAKE_X, "kokoro-82m", "tts", "AUTO:GPU,CPU", "int8", "avx512", "w8a8 is a CPU variant"),
+    (
+        SKYLAKE_X,
+        "kokoro-82m",
+        "tts",
+        "AUTO",
+        "w8a8",
+        "avx512",
+        "benchmarks/investigations/kokoro_variants_isa.py",
+    ),
+    (SKYLAKE_X, None, "tts", "CPU", "int8", "avx512", "optimum-intel makes no w8a8: int8 (this tts model"),
+    (LAPTOP, "kokoro-82m", "tts", "CPU", "int8", "avx2", "tts-ov-kokoro-vs-onnxruntime t=1"),
     (LAPTOP, "gemma3-270m", "llm", "AUTO", "int8", "avx2", "not measured on avx2"),
     # Measured on an AVX2-only EPYC: int8 against fp32 weights (f32 compute, no bf16).
     (LAPTOP, "all-minilm-l6-v2", "embedding", "CPU", "int8", "avx2", "embed-ov-int8-vs-fp32-weights t=1"),
@@ -156,13 +180,18 @@ def test_the_table_only_names_formats_its_recipes_make_and_every_recipe_resolves
             assert row.weight_format in RECIPES[row.model].formats, row
         assert row.evidence and row.family in cpu.FAMILIES
     assert all(any(row.model == target for row in TABLE) for target in STAND_IN.values())
-    single = {name: r.formats[0] for name, r in RECIPES.items() if len(r.formats) == 1}
-    assert auto_format.SINGLE_FORMAT == single
     for recipe in PYPI_RECIPES:
         for flags in (EPYC, XEON_AMX, SKYLAKE_X, LAPTOP, None):
             for device in ("CPU", "GPU", "NPU"):
                 choice = choose_weight_format(recipe, RECIPES[recipe].tasks[0], device, flags_of(flags))
                 assert choice.weight_format in RECIPES[recipe].formats, (recipe, flags, device)
+                if device != "CPU":
+                    assert choice.weight_format not in auto_format.CPU_ONLY, (recipe, flags, device)
+    for task in STAND_IN:  # a local or hub source: never a variant only a recipe makes
+        if task in ("llm", "vlm", "asr", "tts", "embedding", "rerank"):
+            for flags in (EPYC, XEON_AMX, SKYLAKE_X, LAPTOP, None):
+                choice = choose_weight_format(None, task, "CPU", flags_of(flags))
+                assert choice.weight_format in auto_format.CONVERTED, (task, flags)
 
 
 # --- config: resolved once, when the file is loaded -----------------------------------------------

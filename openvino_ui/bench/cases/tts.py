@@ -25,6 +25,7 @@ from ..core import Case, Metric
 from ..isolation import isolated
 
 SR = 24000
+WER_MARGIN = 0.05  # how much higher the engine's round-trip WER may be than the peer's
 TEXTS = {
     "short": "The train leaves at nine.",
     "medium": (
@@ -120,14 +121,23 @@ class _TTSRunner:
 
 
 class OVKokoroRunner(_TTSRunner):
-    def __init__(self, model: Path, threads: int, kinds: tuple[str, ...]):
+    def __init__(
+        self, model: Path, threads: int, kinds: tuple[str, ...], extra: dict[str, Any] | None = None
+    ):
         super().__init__(kinds)
         import openvino as ov
 
+        from ...model_properties import model_properties
         from .. import assets
 
         self.path = Path(model)
-        self.properties = {**assets.product_properties("kokoro-82m"), "INFERENCE_NUM_THREADS": threads}
+        # as the engine compiles it: what the folder asks (w8a8: f32), under models.yaml's properties
+        self.properties = {
+            **model_properties(self.path.parent, "CPU"),
+            **assets.product_properties("kokoro-82m"),
+            "INFERENCE_NUM_THREADS": threads,
+            **(extra or {}),  # an investigation's own settings
+        }
         self.compiled = ov.Core().compile_model(str(model), "CPU", self.properties)
 
     def synth(self, ids: np.ndarray) -> np.ndarray:
@@ -135,10 +145,8 @@ class OVKokoroRunner(_TTSRunner):
         return np.asarray(res[0]).ravel()
 
     def resolved(self) -> dict[str, Any]:
-        return {
-            k: str(self.compiled.get_property(k))
-            for k in ("INFERENCE_NUM_THREADS", "PERFORMANCE_HINT", "INFERENCE_PRECISION_HINT", "NUM_STREAMS")
-        }
+        keys = ("INFERENCE_NUM_THREADS", "PERFORMANCE_HINT", "INFERENCE_PRECISION_HINT", "NUM_STREAMS")
+        return {"model": str(self.path.parent), **{k: str(self.compiled.get_property(k)) for k in keys}}
 
 
 class OrtKokoroRunner(_TTSRunner):
@@ -195,7 +203,7 @@ def _quality(cand: Any, peer: Any) -> dict[str, Any]:
         out[f"{side}_audio_s"] = round(seconds, 2)
     out["ok"] = (
         abs(out["engine_audio_s"] / out["peer_audio_s"] - 1) < 0.05
-        and out["engine_wer"] <= out["peer_wer"] + 0.05
+        and out["engine_wer"] <= out["peer_wer"] + WER_MARGIN
     )
     return out
 
@@ -208,7 +216,7 @@ def cases(full: bool) -> list[Case]:
         Case(
             name="tts-ov-kokoro-vs-onnxruntime",
             group="tts",
-            engine="OpenVINO Kokoro-82M int8",
+            engine="OpenVINO Kokoro-82M, the variant models.yaml serves",
             peer="onnxruntime (same ONNX)",
             metrics=[Metric(f"rtf_{k}", "RTF", False, 1.2) for k in kinds],
             make=lambda t: (

