@@ -109,12 +109,17 @@ class PyPISource(_Converted):
 def _not_calibrated(value: str) -> str:
     """optimum-intel converts weights only: w8a8 needs a calibration set, which only recipes carry."""
     if value == "w8a8":
-        calibrated = ", ".join(n for n in PYPI_RECIPES if "w8a8" in _recipe_formats(n))
-        raise ValueError(
-            "w8a8 (int8 weights and activations) needs a calibration set, which only the pypi "
-            f"recipes {calibrated} carry; use int8 (or auto) for this source"
-        )
+        raise ValueError(uncalibrated_w8a8())
     return value
+
+
+def uncalibrated_w8a8() -> str:
+    """Why a source converted by optimum-intel cannot be w8a8, and what to use instead."""
+    calibrated = ", ".join(n for n in PYPI_RECIPES if "w8a8" in _recipe_formats(n))
+    return (
+        "w8a8 (int8 weights and activations) needs a calibration set, which only the pypi recipes "
+        f"{calibrated} carry; use int8 (or auto) for this source"
+    )
 
 
 def _recipe_formats(recipe: str) -> tuple[str, ...]:

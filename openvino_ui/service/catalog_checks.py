@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..config import NAME_PATTERN, PYPI_RECIPES, TASKS, AppConfig
+from ..config import NAME_PATTERN, PYPI_RECIPES, TASKS, AppConfig, uncalibrated_w8a8
 from ..devices import normalize_device
 from ..errors import InvalidInput, UserError, quote
 from ..prepare.atomic import read_marker
@@ -21,7 +21,7 @@ from .validation import MAX_NAME_CHARS, choice, device_name, require_text, strin
 
 SOURCE_KINDS = ("pypi", "local", "hub")
 # auto: the variant the bench measured fastest on this CPU family (openvino_ui/auto_format.py).
-WEIGHT_FORMATS = ("auto", "fp16", "int8", "int4")
+WEIGHT_FORMATS = ("auto", "fp16", "int8", "int4", "w8a8")  # w8a8: recipes with a calibration set
 MAX_DESCRIPTION_CHARS = 2000
 MAX_SOURCE_CHARS = 1000
 # How long the hub may take to accept a connection before it counts as unreachable: short, so that
@@ -123,6 +123,8 @@ def _source(kind: str, value: str, task: str, weight_format: str, base: Path) ->
                 param="weight_format",
             )
         return {"kind": "pypi", "recipe": value, "weight_format": weight_format}
+    if weight_format == "w8a8":
+        raise InvalidInput(f"{uncalibrated_w8a8()}.", param="weight_format")
     if kind == "local":
         folder = Path(value).expanduser()
         check_model_folder(folder if folder.is_absolute() else base / folder)

