@@ -7,8 +7,9 @@ group size), not the inference precision, so `prepare` writes them beside the IR
 engine applies them under the properties models.yaml sets (an explicit setting still wins).
 
 The file maps a device kind to its properties; a physical device (CPU, GPU.1) gets its kind's. A
-virtual device (AUTO, HETERO, MULTI) gets none: it hands properties to whichever devices it picks,
-and a property of one kind may be refused by another.
+virtual device (AUTO, HETERO, MULTI, BATCH) gets them all as DEVICE_PROPERTIES, which it hands to
+each device it compiles on (a top-level property would go to every device, and one kind may refuse
+another's; measured: Kokoro's w8a8 on AUTO returns audio only this way).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+
+from .config import VIRTUAL
 
 FILE = "openvino_ui_properties.json"
 
@@ -39,5 +42,7 @@ def model_properties(folder: Path | str | None, device: str) -> dict[str, Any]:
         raise RuntimeError(
             f"{path} is unreadable ({exc}); run `openvino-ui prepare --force` on this model"
         ) from None
-    kind = device.split(".", 1)[0].upper()
-    return dict(by_device.get(kind, {}))
+    head = device.split(":", 1)[0].upper()
+    if head in VIRTUAL:
+        return {"DEVICE_PROPERTIES": {kind: dict(values) for kind, values in by_device.items()}}
+    return dict(by_device.get(head.split(".", 1)[0], {}))

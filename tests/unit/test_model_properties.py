@@ -22,7 +22,10 @@ def test_a_physical_device_gets_its_kinds_properties_and_a_virtual_one_none(tmp_
     assert model_properties(tmp_path, "CPU") == {"INFERENCE_PRECISION_HINT": "f32"}
     assert model_properties(tmp_path, "cpu") == {"INFERENCE_PRECISION_HINT": "f32"}
     assert model_properties(tmp_path, "GPU.1") == {}
-    assert model_properties(tmp_path, "AUTO:CPU") == {}  # AUTO hands properties to devices it picks
+    # a virtual device hands them to the devices it compiles on
+    assert model_properties(tmp_path, "AUTO:GPU,CPU") == {"DEVICE_PROPERTIES": F32}
+    assert model_properties(tmp_path, "HETERO:CPU") == {"DEVICE_PROPERTIES": F32}
+    assert model_properties(tmp_path, "AUTO") == {"DEVICE_PROPERTIES": F32}
     assert model_properties(tmp_path / "nothing-here", "CPU") == {}
     assert model_properties(None, "CPU") == {}
 
