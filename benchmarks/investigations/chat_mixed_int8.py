@@ -9,7 +9,7 @@ bytes and work per token. This script builds, from an fp32 export, the two mixes
 int8 and int8-sym (warm-up + 3 rounds, in one process) and prints decode tok/s, TTFT and the
 greedy agreement with PyTorch fp32 on the bench's prompts (the bar for a default: >= 0.778).
 
-    .venv/bin/python benchmarks/investigations/chat_mixed_int8.py [THREADS]
+    .venv/bin/python benchmarks/investigations/chat_mixed_int8.py [THREADS] [ROUNDS]
 """
 
 import shutil
@@ -21,9 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from alternate import alternate
 
 from openvino_ui.bench import assets
-from openvino_ui.bench.cases.llm import QUALITY_PROMPTS, GenAIRunner, _agreement, _reference
+from openvino_ui.bench.cases.llm import QUALITY_PROMPTS, GenAIRunner, LlamaCppRunner, _agreement, _reference
+from openvino_ui.bench.isolation import isolated
 
 THREADS = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 OUT = assets.cache_root() / "gemma" / "mixed-int8"
 
 
@@ -82,25 +84,35 @@ def main() -> None:
         "int8 sym": GenAIRunner(assets.gemma_ov("int8-sym"), THREADS),
         "lm_head sym, layers asym": GenAIRunner(build("head-sym", head_sym=True), THREADS),
         "lm_head asym, layers sym": GenAIRunner(build("head-asym", head_sym=False), THREADS),
+        # the target's peer, alternated in the same rounds (a child process, as in the bench)
+        "llama.cpp Q8_0": isolated(LlamaCppRunner, assets.gemma_gguf("q8_0"), THREADS),
     }
     tok = Tokenizer.from_file(str(assets.gemma_hf() / "tokenizer.json"))
     prompts = [tok.encode(p).ids for p in QUALITY_PROMPTS]
     ref = _reference(prompts, 24)
-    rounds = alternate(runners)
-    print(f"threads={THREADS}; medians of 3 rounds; ratio = median per-round ratio to the product int8")
-    base = "int8 (asym, product)"
+    rounds = alternate(runners, rounds=ROUNDS)
+    print(
+        f"threads={THREADS}; medians of {ROUNDS} rounds; ratios = median per-round ratio to the "
+        "product int8 and to llama.cpp Q8_0"
+    )
+    base, peer = "int8 (asym, product)", "llama.cpp Q8_0"
+
+    def ratio(name: str, other: str) -> float:
+        pairs = zip(rounds[name], rounds[other], strict=True)
+        return statistics.median(a["decode_tok_s"] / b["decode_tok_s"] for a, b in pairs)
+
     for name, runner in runners.items():
+        if name == peer:
+            continue
         agreement = sum(_agreement(runner.greedy(p, 24), r) for p, r in zip(prompts, ref, strict=True)) / 3
         decode = statistics.median(r["decode_tok_s"] for r in rounds[name])
-        ratio = statistics.median(
-            a["decode_tok_s"] / b["decode_tok_s"] for a, b in zip(rounds[name], rounds[base], strict=True)
-        )
         ttft = statistics.median(r["ttft512_ms"] for r in rounds[name])
         mb = runner.weight_bytes / 1e6
         print(
-            f"{name:26s} {mb:6.0f} MB  decode {decode:5.1f} tok/s ({ratio:4.2f}x)  TTFT512 {ttft:5.0f} ms  "
-            f"agreement {agreement:.3f}"
+            f"{name:26s} {mb:6.0f} MB  decode {decode:5.1f} tok/s ({ratio(name, base):4.2f}x int8, "
+            f"{ratio(name, peer):4.2f}x Q8_0)  TTFT512 {ttft:5.0f} ms  agreement {agreement:.3f}"
         )
+    print(f"{peer:26s} decode {statistics.median(r['decode_tok_s'] for r in rounds[peer]):5.1f} tok/s")
 
 
 if __name__ == "__main__":
