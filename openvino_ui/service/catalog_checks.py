@@ -22,6 +22,7 @@ from .validation import MAX_NAME_CHARS, choice, device_name, require_text, strin
 SOURCE_KINDS = ("pypi", "local", "hub")
 # auto: the variant the bench measured fastest on this CPU family (openvino_ui/auto_format.py).
 WEIGHT_FORMATS = ("auto", "fp16", "int8", "int4", "w8a8")  # w8a8: recipes with a calibration set
+CALIBRATED_FORMATS = ("w8a8",)  # need a calibration set: only recipes that carry one make them
 MAX_DESCRIPTION_CHARS = 2000
 MAX_SOURCE_CHARS = 1000
 # How long the hub may take to accept a connection before it counts as unreachable: short, so that
@@ -102,6 +103,15 @@ def new_entry(
     if text and text.strip():
         entry["description"] = text.strip()
     return entry
+
+
+def offered_formats(kind: str, source: str) -> list[str]:
+    """The weight formats worth offering for a source being typed: a known recipe's own (and auto);
+    otherwise those optimum-intel converts to, without the calibrated ones."""
+    recipe = RECIPES.get(str(source or "").strip()) if kind == "pypi" else None
+    if recipe is not None:
+        return ["auto", *(f for f in WEIGHT_FORMATS if f in recipe.formats)]
+    return [f for f in WEIGHT_FORMATS if f not in CALIBRATED_FORMATS]
 
 
 def _source(kind: str, value: str, task: str, weight_format: str, base: Path) -> dict[str, Any]:

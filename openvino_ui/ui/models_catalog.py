@@ -26,7 +26,7 @@ from ..api.catalog import prepare_summary
 from ..api.errors import as_gradio_error
 from ..config import PYPI_RECIPES, TASKS
 from ..devices import device_choices
-from ..service.catalog_checks import SOURCE_KINDS, WEIGHT_FORMATS
+from ..service.catalog_checks import SOURCE_KINDS, offered_formats
 from .common import ALL_TASKS, GLUE, MODEL_LIST, TabEvents, lists_models
 
 # What the source box asks for, per source kind: (label, placeholder, info line).
@@ -116,7 +116,7 @@ def build_catalog_panel(api: API, key: gr.Textbox) -> TabEvents:
                 label=label, placeholder=placeholder, info=info, scale=2, elem_id="catalog-source"
             )
             weight_format = gr.Radio(
-                list(WEIGHT_FORMATS), value="int8", label="Weight format", elem_id="catalog-format"
+                offered_formats("pypi", ""), value="int8", label="Weight format", elem_id="catalog-format"
             )
             device = gr.Dropdown(
                 [(f"default ({default_device})", "")] + [(d, d) for d in device_choices(available)],
@@ -243,7 +243,14 @@ def build_catalog_panel(api: API, key: gr.Textbox) -> TabEvents:
         label_text, placeholder_text, info_text = SOURCE_PROMPTS.get(kind_value, SOURCE_PROMPTS["pypi"])
         return gr.update(label=label_text, placeholder=placeholder_text, info=info_text)
 
+    def on_source(kind_value: str, source_value: str, current: str) -> Any:
+        # the formats this source can be prepared in (w8a8 only where a recipe makes it)
+        choices = offered_formats(kind_value, source_value)
+        return gr.update(choices=choices, value=current if current in choices else "int8")
+
     kind.change(on_kind, kind, source, queue=False, **GLUE)
+    for changed in (kind.change, source.change):
+        changed(on_source, [kind, source, weight_format], weight_format, queue=False, **GLUE)
     add.click(
         do_add,
         [name, task, kind, source, weight_format, device, description, key],

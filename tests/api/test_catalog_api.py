@@ -24,7 +24,7 @@ from openvino_ui.config import load_config
 from openvino_ui.fixtures import fixture_path
 from openvino_ui.prepare import run_in_process
 from openvino_ui.service.catalog import CatalogService
-from openvino_ui.service.catalog_checks import CatalogBusy
+from openvino_ui.service.catalog_checks import CatalogBusy, offered_formats
 
 from ..conftest import TEST_MODELS, close_app, free_port, launch_app, write_test_config
 
@@ -247,6 +247,14 @@ def test_an_embedding_model_a_reranker_uses_cannot_be_removed(api: Client, uncha
 
 
 GEMMA = {"kind": "pypi", "recipe": "gemma3-270m"}
+
+
+def test_the_form_offers_the_formats_the_source_can_be_prepared_in() -> None:
+    assert offered_formats("pypi", " kokoro-82m ") == ["auto", "int8", "w8a8"]
+    assert offered_formats("pypi", "gemma3-270m") == ["auto", "fp16", "int8", "int4"]
+    # an unknown recipe, a local folder, a hub repository: what optimum-intel makes (no w8a8)
+    for kind, source in (("pypi", ""), ("pypi", "nope"), ("local", "kokoro-82m"), ("hub", "a/b")):
+        assert offered_formats(kind, source) == ["auto", "fp16", "int8", "int4"]
 
 
 def test_a_rest_body_with_a_bad_source_is_refused(rest: httpx.Client, unchanged: None) -> None:
