@@ -231,7 +231,17 @@ class Engine:
         and MULTI decide their own CPU share. Under models.yaml's properties lie those the model
         folder asks of the device (openvino_ui.model_properties: Kokoro's w8a8 compiles in f32).
         """
-        properties = {**model_properties(self.spec.path, device), **self.properties}
+        asked = model_properties(self.spec.path, device)
+        overridden = sorted(k for k, v in asked.items() if k in self.properties and self.properties[k] != v)
+        if overridden:  # the user's choice stands, but the variant may give wrong output with it
+            log.warning(
+                "%s: models.yaml's %s overrides what the model folder asks (%s); this variant may "
+                "not work that way",
+                self.name,
+                ", ".join(f"{k}={self.properties[k]}" for k in overridden),
+                ", ".join(f"{k}={asked[k]}" for k in overridden),
+            )
+        properties = {**asked, **self.properties}
         if self.instances > 1 and device == "CPU" and "INFERENCE_NUM_THREADS" not in properties:
             properties["INFERENCE_NUM_THREADS"] = max(1, _usable_cores() // self.instances)
         return properties

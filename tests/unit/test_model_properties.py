@@ -36,7 +36,9 @@ def test_an_unreadable_file_is_an_error_naming_the_fix(tmp_path: Path) -> None:
         model_properties(tmp_path, "CPU")
 
 
-def test_engines_apply_the_folders_properties_under_the_models_yaml_ones(tmp_path: Path) -> None:
+def test_engines_apply_the_folders_properties_under_the_models_yaml_ones(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     for name in ("asks", "overrides"):
         (tmp_path / name).mkdir()
         write_model_properties(tmp_path / name, F32, "bf16 breaks it")
@@ -49,7 +51,13 @@ def test_engines_apply_the_folders_properties_under_the_models_yaml_ones(tmp_pat
     pool = fake_pool(yaml_text)
     assert pool.get("asks").pipeline_properties("CPU")["INFERENCE_PRECISION_HINT"] == "f32"
     assert "INFERENCE_PRECISION_HINT" not in pool.get("asks").pipeline_properties("GPU")
-    assert pool.get("overrides").pipeline_properties("CPU")["INFERENCE_PRECISION_HINT"] == "bf16"
+    with caplog.at_level("WARNING"):
+        assert pool.get("overrides").pipeline_properties("CPU")["INFERENCE_PRECISION_HINT"] == "bf16"
+    assert (
+        "overrides: models.yaml's INFERENCE_PRECISION_HINT=bf16 overrides what the model folder "
+        in caplog.text
+    )
+    assert "asks (INFERENCE_PRECISION_HINT=f32)" in caplog.text
     assert "INFERENCE_PRECISION_HINT" not in pool.get("plain").pipeline_properties("CPU")
 
 
