@@ -44,7 +44,7 @@ WeightFormat = Literal["fp32", "fp16", "int8", "int4", "w8a8"]
 # w8a8: int8 weights *and* activations (static quantization, NNCF with a calibration set); only
 # recipes that calibrate make it (Kokoro's vocoder). It is a CPU variant: measured on CPUs only, and
 # compiled in f32 there (the recipe's model_properties), so on other devices `auto` picks the
-# recipe's plain variant instead (DEVICE_FALLBACK).
+# recipe's plain variant instead (CPU_ONLY maps it).
 CPU_ONLY: dict[WeightFormat, WeightFormat] = {"w8a8": "int8"}
 
 
@@ -207,7 +207,7 @@ def choose_weight_format(
     `task`, served on `device`, on a CPU with `flags` (None: this machine's)."""
     model = recipe or task
     kind = target_device(device)
-    formats = _formats(recipe)
+    formats = formats_of(recipe)
     if kind == "NPU":
         if "fp16" not in formats:
             return AutoChoice(
@@ -245,7 +245,8 @@ def choose_weight_format(
 CONVERTED: tuple[WeightFormat, ...] = ("fp32", "fp16", "int8", "int4")
 
 
-def _formats(recipe: str | None) -> tuple[WeightFormat, ...]:
+def formats_of(recipe: str | None) -> tuple[WeightFormat, ...]:
+    """The formats `recipe` makes; for a local or hub source (None), what optimum-intel makes."""
     from .prepare.recipes import RECIPES
 
     known = RECIPES.get(recipe) if recipe else None

@@ -33,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from .auto_format import AutoChoice, WeightFormat, resolve_auto
+from .auto_format import CONVERTED, AutoChoice, WeightFormat, formats_of, resolve_auto
 from .config_base import Strict
 from .devices import device_syntax_error, normalize_device
 from .errors import ConfigError
@@ -108,24 +108,18 @@ class PyPISource(_Converted):
 
 def _not_calibrated(value: str) -> str:
     """optimum-intel converts weights only: w8a8 needs a calibration set, which only recipes carry."""
-    if value == "w8a8":
+    if value != "auto" and value not in CONVERTED:
         raise ValueError(uncalibrated_w8a8())
     return value
 
 
 def uncalibrated_w8a8() -> str:
     """Why a source converted by optimum-intel cannot be w8a8, and what to use instead."""
-    calibrated = ", ".join(n for n in PYPI_RECIPES if "w8a8" in _recipe_formats(n))
+    calibrated = ", ".join(n for n in PYPI_RECIPES if "w8a8" in formats_of(n))
     return (
         "w8a8 (int8 weights and activations) needs a calibration set, which only the pypi recipes "
         f"{calibrated} carry; use int8 (or auto) for this source"
     )
-
-
-def _recipe_formats(recipe: str) -> tuple[str, ...]:
-    from .prepare.recipes import RECIPES
-
-    return RECIPES[recipe].formats
 
 
 class LocalSource(_Converted):

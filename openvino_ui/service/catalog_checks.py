@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..auto_format import CONVERTED
 from ..config import NAME_PATTERN, PYPI_RECIPES, TASKS, AppConfig, uncalibrated_w8a8
 from ..devices import normalize_device
 from ..errors import InvalidInput, UserError, quote
@@ -22,7 +23,6 @@ from .validation import MAX_NAME_CHARS, choice, device_name, require_text, strin
 SOURCE_KINDS = ("pypi", "local", "hub")
 # auto: the variant the bench measured fastest on this CPU family (openvino_ui/auto_format.py).
 WEIGHT_FORMATS = ("auto", "fp16", "int8", "int4", "w8a8")  # w8a8: recipes with a calibration set
-CALIBRATED_FORMATS = ("w8a8",)  # need a calibration set: only recipes that carry one make them
 MAX_DESCRIPTION_CHARS = 2000
 MAX_SOURCE_CHARS = 1000
 # How long the hub may take to accept a connection before it counts as unreachable: short, so that
@@ -111,7 +111,7 @@ def offered_formats(kind: str, source: str) -> list[str]:
     recipe = RECIPES.get(str(source or "").strip()) if kind == "pypi" else None
     if recipe is not None:
         return ["auto", *(f for f in WEIGHT_FORMATS if f in recipe.formats)]
-    return [f for f in WEIGHT_FORMATS if f not in CALIBRATED_FORMATS]
+    return [f for f in WEIGHT_FORMATS if f == "auto" or f in CONVERTED]
 
 
 def _source(kind: str, value: str, task: str, weight_format: str, base: Path) -> dict[str, Any]:
@@ -133,7 +133,7 @@ def _source(kind: str, value: str, task: str, weight_format: str, base: Path) ->
                 param="weight_format",
             )
         return {"kind": "pypi", "recipe": value, "weight_format": weight_format}
-    if weight_format == "w8a8":
+    if weight_format != "auto" and weight_format not in CONVERTED:  # w8a8: a recipe's only
         raise InvalidInput(f"{uncalibrated_w8a8()}.", param="weight_format")
     if kind == "local":
         folder = Path(value).expanduser()
