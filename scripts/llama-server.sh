@@ -5,9 +5,10 @@
 #   bash scripts/llama-server.sh           # build unless built; print the binary's path
 #   bash scripts/llama-server.sh --check   # print the path if built, else exit 3
 # The flags depend on the CPU (python -m openvino_ui.bench.cases.users plan): GGML_NATIVE, unless
-# the CPU has AMX and the OS does not grant the AMX tile state (arch_prctl ARCH_REQ_XCOMP_PERM), in
-# which case the CPU's other features are listed one by one and AMX is left out (ggml's AMX matmul
-# dies with SIGILL there). They are recorded in build-info.json beside the binary.
+# the CPU has AMX that ggml cannot use there (the OS does not grant the tile state, or ggml's tile
+# set-up dies when this compiler builds it: openvino_ui/bench/amx_probe.py), in which case the
+# CPU's other features are listed one by one and AMX is left out. They are recorded in
+# build-info.json beside the binary.
 # Cache: ${OPENVINO_UI_LLAMA_SERVER_CACHE:-~/.cache/openvino-ui/llama-server}/<version>-<flags hash>/
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -43,14 +43,15 @@ extras="convert"
 [ "$want_bench" = 1 ] && extras="$extras,bench"
 
 if [ "$want_bench" = 1 ]; then
-  # The llama.cpp peer, compiled for this CPU from the sdist: ~30 min on 2 cores. ggml's flags come
-  # from the same plan as scripts/llama-server.sh: GGML_NATIVE, except on a CPU with AMX whose OS
-  # does not grant the AMX tile state, where AMX is left out (ggml's AMX matmul dies with SIGILL
-  # there). torch is pinned in the same command so that nothing pulls a CUDA build.
+  # The llama.cpp peer, compiled for this CPU from the sdist: ~15-30 min on 2 cores. ggml's flags come
+  # from the same plan as scripts/llama-server.sh: GGML_NATIVE, except on a CPU with AMX that ggml
+  # cannot use (the OS refuses the tile state, or ggml's tile set-up dies when this compiler builds
+  # it), where AMX is left out. torch is pinned in the same command so that nothing pulls a CUDA
+  # build. --no-cache-dir: pip would otherwise reuse a wheel it built earlier with other flags.
   eval "$(PYTHONPATH="$PWD" "$VENV/bin/python" -m openvino_ui.bench.cases.users plan --shell)"
   ggml_args="$(printf '%s\n' $LS_CMAKE_ARGS | grep '^-DGGML_' | grep -v CCACHE | tr '\n' ' ')"
   echo "== building llama-cpp-python (llama.cpp peer of openvino-ui bench): $LS_FLAGS: $ggml_args"
-  CMAKE_ARGS="$ggml_args" "${pip[@]}" install --no-binary llama-cpp-python \
+  CMAKE_ARGS="$ggml_args" "${pip[@]}" install --no-cache-dir --no-binary llama-cpp-python \
     "llama-cpp-python==0.3.36" "torch==2.13.0"
   bash scripts/llama-server.sh | sed "s/^/== llama-server (the many-users peer): /"
   # infinity-emb, the dynamic-batching embedding peer, pins numpy<2 and older uvicorn/typer that

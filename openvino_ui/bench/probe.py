@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -162,8 +164,9 @@ def probe(quick: bool = True) -> dict[str, Any]:
         "thp_mode": thp_mode(),
         "glibc_tunables": os.environ.get("GLIBC_TUNABLES", ""),
         "versions": versions(),
-        # How the llama.cpp peer was built here (AMX tiles only where the OS grants them).
+        # How the llama.cpp peers were built here (AMX tiles only where ggml can use them).
         "llama_server": _llama_server_build(),
+        "llama_cpp_python": _llama_cpp_python_build(),
         "probe_s": round(time.perf_counter() - started, 1),
     }
 
@@ -172,6 +175,21 @@ def _llama_server_build() -> dict[str, Any]:
     from .cases.users import build_info
 
     return build_info()
+
+
+def _llama_cpp_python_build() -> str:
+    """The CPU features the installed llama-cpp-python was compiled with, as ggml reports them
+    ("AVX512 = 1 | AMX_INT8 = 1 | ..."): the wheel may predate the current build plan. Read in a
+    child process, so the library never loads into the bench's own."""
+    code = "import llama_cpp; print(llama_cpp.llama_print_system_info().decode().strip())"
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"unknown: {exc}"[:200]
+    if out.returncode != 0:
+        last = (out.stderr.strip().splitlines() or ["?"])[-1]
+        return f"not importable: {last}"[:200]
+    return out.stdout.strip()
 
 
 def ov_resolved(xml: str, properties: dict[str, Any]) -> dict[str, Any]:

@@ -136,9 +136,19 @@ def _machine(family: str, records: list[dict[str, Any]]) -> list[str]:
         f"- Transparent huge pages: {probe.get('thp_mode', '?')}; GLIBC_TUNABLES="
         f"{probe.get('glibc_tunables') or '(unset)'} (peers' child processes inherit it)",
         f"- Versions: {probe.get('versions', {})}",
+        *_llama_builds(probe),
         f"- Records: {len(records)}",
         "",
     ]
+
+
+def _llama_builds(probe: dict[str, Any]) -> list[str]:
+    """How the llama.cpp peers were compiled on this machine (AMX or not), where the probe says."""
+    server = (probe.get("llama_server") or {}).get("flags")
+    python = probe.get("llama_cpp_python")
+    if not server and not python:
+        return []
+    return [f"- llama.cpp peers: llama-server plan `{server or '?'}`; llama-cpp-python `{python or '?'}`"]
 
 
 def _group_tables(

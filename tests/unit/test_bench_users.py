@@ -224,25 +224,31 @@ def test_a_cpu_without_amx_is_built_native_without_asking_the_os():
     def never(*args):
         raise AssertionError("no arch_prctl without AMX")
 
-    amx = users.amx_status(AVX512, syscall=never)
-    assert amx == {"cpu_has_amx": False, "granted": False, "reason": "no amx_tile/amx_int8 in the CPU flags"}
+    amx = users.amx_status(AVX512, syscall=never, probe=never)
+    assert amx == {
+        "cpu_has_amx": False,
+        "granted": False,
+        "reason": "no amx_tile/amx_int8 in the CPU flags",
+        "usable": False,
+    }
     assert users.build_flags(AVX512, amx)[1] == ["-DGGML_NATIVE=ON"]
 
 
-def test_amx_granted_by_the_os_builds_native_with_tiles():
+def test_amx_granted_by_the_os_and_running_builds_native_with_tiles():
     calls: list = []
-    amx = users.amx_status(AVX512 | AMX, syscall=fake_syscall(True, calls))
-    assert amx["cpu_has_amx"] and amx["granted"]
+    amx = users.amx_status(AVX512 | AMX, syscall=fake_syscall(True, calls), probe=lambda: (True, "tiles ran"))
+    assert amx["cpu_has_amx"] and amx["granted"] and amx["usable"]
     assert calls == [users.ARCH_REQ_XCOMP_PERM, users.ARCH_GET_XCOMP_PERM]
     label, args = users.build_flags(AVX512 | AMX, amx)
-    assert args == ["-DGGML_NATIVE=ON"] and "AMX" in label
+    assert args == ["-DGGML_NATIVE=ON"] and "AMX" in label and "tiles ran" in label
 
 
-def test_amx_not_granted_lists_the_cpus_features_and_leaves_amx_out():
-    calls: list = []
-    flags = AVX512 | AMX | {"avx512_vnni", "avx512_bf16"}
-    amx = users.amx_status(flags, syscall=fake_syscall(False, calls))
-    assert amx["cpu_has_amx"] and not amx["granted"] and "refused" in amx["reason"]
+def test_a_probe_that_could_not_be_built_leaves_the_decision_to_the_grant():
+    amx = users.amx_status(AVX512 | AMX, syscall=fake_syscall(True, []), probe=lambda: (None, "no compiler"))
+    assert amx["usable"] and users.build_flags(AVX512 | AMX, amx)[1] == ["-DGGML_NATIVE=ON"]
+
+
+def assert_built_without_amx(flags: set[str], amx: dict) -> str:
     label, args = users.build_flags(flags, amx)
     assert "-DGGML_NATIVE=OFF" in args and "-DGGML_NATIVE=ON" not in args
     for off in ("GGML_AMX_TILE", "GGML_AMX_INT8", "GGML_AMX_BF16", "GGML_AVX512_VBMI", "GGML_AVX_VNNI"):
@@ -250,6 +256,27 @@ def test_amx_not_granted_lists_the_cpus_features_and_leaves_amx_out():
     for on in ("GGML_AVX2", "GGML_FMA", "GGML_AVX512", "GGML_AVX512_VNNI", "GGML_AVX512_BF16"):
         assert f"-D{on}=ON" in args
     assert "no AMX" in label
+    return label
+
+
+def test_amx_not_granted_lists_the_cpus_features_and_leaves_amx_out():
+    def never():
+        raise AssertionError("no probe without the tile state")
+
+    flags = AVX512 | AMX | {"avx512_vnni", "avx512_bf16"}
+    amx = users.amx_status(flags, syscall=fake_syscall(False, []), probe=never)
+    assert amx["cpu_has_amx"] and not amx["granted"] and not amx["usable"] and "refused" in amx["reason"]
+    assert "refused" in assert_built_without_amx(flags, amx)
+
+
+def test_amx_granted_but_dying_in_the_tile_set_up_is_left_out():
+    # What happened on an Intel Xeon (AMX, KVM) with Debian 12's g++ 12.2: the OS grants the tile
+    # state, but ggml's tile configuration is miscompiled and its first AMX matmul dies.
+    flags = AVX512 | AMX | {"avx512_vnni", "avx512_bf16"}
+    why = "ggml's AMX tile set-up built by g++ 12.2.0 -O3 -march=native dies with SIGSEGV"
+    amx = users.amx_status(flags, syscall=fake_syscall(True, []), probe=lambda: (False, why))
+    assert amx["granted"] and not amx["usable"] and amx["reason"] == why
+    assert "SIGSEGV" in assert_built_without_amx(flags, amx)
 
 
 def test_a_granted_mask_without_tile_data_is_not_a_grant():
@@ -263,12 +290,13 @@ def test_a_granted_mask_without_tile_data_is_not_a_grant():
 def test_this_machine_gets_a_plan_without_assumptions(tmp_path, monkeypatch):
     monkeypatch.setenv(users.CACHE_ENV, str(tmp_path))
     p = users.plan()
-    assert set(p["amx"]) == {"cpu_has_amx", "granted", "reason"}
+    assert set(p["amx"]) == {"cpu_has_amx", "granted", "reason", "usable"}
     assert Path(p["binary"]).parent.parent.parent == tmp_path and p["binary"].endswith("bin/llama-server")
     assert "-DLLAMA_USE_PREBUILT_UI=OFF" in p["cmake_args"]  # nothing downloaded at build time
     # A plan for other flags lands in another folder (the hash covers the flags).
-    native = users.plan(AVX512, {"cpu_has_amx": False, "granted": False, "reason": "test"})
-    other = users.plan(AVX512 | AMX, {"cpu_has_amx": True, "granted": False, "reason": "test"})
+    refused = {"cpu_has_amx": True, "granted": False, "reason": "test", "usable": False}
+    native = users.plan(AVX512, {**refused, "cpu_has_amx": False})
+    other = users.plan(AVX512 | AMX, refused)
     assert native["dir"] != other["dir"] and Path(native["dir"]).parent == Path(other["dir"]).parent
     monkeypatch.delenv(users.BINARY_ENV, raising=False)
     with pytest.raises(RuntimeError, match="run `bash scripts/llama-server.sh`"):

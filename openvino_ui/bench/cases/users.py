@@ -16,10 +16,12 @@ servers under the same minute of this CPU.
 
 llama-server is built once by `scripts/llama-server.sh` (from the llama.cpp source the
 llama-cpp-python sdist vendors) into ~/.cache/openvino-ui/llama-server/<version>-<flags hash>/;
-the flags depend on the CPU: `GGML_NATIVE` unless the CPU has AMX and the OS does not grant
-ggml the AMX tile state (ggml's AMX matmul then dies with SIGILL), in which case the CPU's other
-features are listed one by one and AMX is left out. The flags are in build-info.json beside the
-binary and in every record's `resolved` and `info`.
+the flags depend on the CPU: `GGML_NATIVE` unless the CPU has AMX that ggml cannot use, in which
+case the CPU's other features are listed one by one and AMX is left out. "Cannot use": the OS
+does not grant the tile state, or ggml's tile set-up dies when this machine's compiler builds it
+(openvino_ui.bench.amx_probe: Debian 12's g++ 12.2 drops the stores that fill the tile
+configuration, and the first AMX matmul dies with SIGSEGV or SIGILL). The flags are in
+build-info.json beside the binary and in every record's `resolved` and `info`.
 
     python -m openvino_ui.bench.cases.users plan [--shell]   # the build plan for this CPU
 """
@@ -81,14 +83,24 @@ def request_amx(syscall: Any = None) -> tuple[bool, str]:
     return True, "granted"
 
 
-def amx_status(flags: set[str] | None = None, syscall: Any = None) -> dict[str, Any]:
-    """Whether the CPU has AMX and whether this OS grants a process its tile state."""
+def amx_status(flags: set[str] | None = None, syscall: Any = None, probe: Any = None) -> dict[str, Any]:
+    """Whether ggml may use AMX here: the CPU has it, this OS grants a process its tile state, and
+    ggml's tile set-up, built by this machine's compiler, runs (openvino_ui.bench.amx_probe; `probe`
+    is a stand-in for tests). `usable` is what the build follows."""
     flags = cpu_flags() if flags is None else flags
     has = all(f in flags for f in _AMX_FLAGS[:2])
     if not has:
-        return {"cpu_has_amx": False, "granted": False, "reason": "no amx_tile/amx_int8 in the CPU flags"}
+        reason = "no amx_tile/amx_int8 in the CPU flags"
+        return {"cpu_has_amx": False, "granted": False, "reason": reason, "usable": False}
     granted, reason = request_amx(syscall)
-    return {"cpu_has_amx": True, "granted": granted, "reason": reason}
+    if not granted:
+        return {"cpu_has_amx": True, "granted": False, "reason": reason, "usable": False}
+    if probe is None:
+        from ..amx_probe import tile_setup_runs as probe
+    runs, how = probe()
+    # A probe that could not be built (runs is None) leaves the decision to the grant: the build
+    # itself needs the same compiler, and fails loudly if it has none.
+    return {"cpu_has_amx": True, "granted": True, "reason": how, "usable": runs is not False}
 
 
 # cpuinfo flag(s) -> ggml option, for the explicit (non-native) x86 build.
@@ -108,11 +120,12 @@ _GGML_FEATURES: tuple[tuple[tuple[str, ...], str], ...] = (
 
 
 def build_flags(flags: set[str], amx: dict[str, Any]) -> tuple[str, list[str]]:
-    """(label, ggml cmake arguments) for this CPU: native unless AMX is present but not granted."""
+    """(label, ggml cmake arguments) for this CPU: native unless AMX is present but not usable
+    (the OS refuses the tile state, or ggml's tile set-up dies when this compiler builds it)."""
     if not amx["cpu_has_amx"]:
         return "native (no AMX on this CPU)", ["-DGGML_NATIVE=ON"]
-    if amx["granted"]:
-        return "native, AMX tiles (granted by the OS)", ["-DGGML_NATIVE=ON"]
+    if amx["usable"]:
+        return f"native, AMX tiles ({amx['reason']})", ["-DGGML_NATIVE=ON"]
     on = [opt for need, opt in _GGML_FEATURES if all(f in flags for f in need)]
     args = ["-DGGML_NATIVE=OFF"]
     args += [f"-D{opt}={'ON' if opt in on else 'OFF'}" for _, opt in _GGML_FEATURES]
