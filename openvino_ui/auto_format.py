@@ -59,12 +59,12 @@ class Measured:
     evidence: str
 
 
-# Rows were measured by `openvino-ui bench` on two 2-vCPU AMD EPYC kinds, OpenVINO 2026.4.1: one with
-# AVX-512 BF16 and no AMX (BENCHMARKS.md, runs of 2026-11-25 to 2026-12-02) and one with AVX2 only
-# (run of 2026-12-02); the avx512 row by an investigation on the first (see the row); records in
-# benchmarks/results/results.json, `t=1` the 1-thread record, each with its probe. Intel AMX has no
-# variant measurement yet (only peer ratios), so it falls back to avx512_bf16 until the weights cases
-# run there; chat was not measured on avx2 (no llama.cpp build in that run), so it falls back too.
+# Rows were measured by `openvino-ui bench` with OpenVINO 2026.4.1 on 2-vCPU machines of three kinds:
+# AMD EPYC with AVX-512 BF16 and no AMX (BENCHMARKS.md, runs of 2026-11-25 to 2026-12-02), AMD EPYC
+# with AVX2 only (2026-12-02) and an Intel Xeon with AMX (Sapphire Rapids under KVM, 2026-12-02); the
+# avx512 row by an investigation on the first (see the row); records in
+# benchmarks/results/results.json, `t=1` the 1-thread record, each with its probe. Chat was not
+# measured on avx2 (no llama.cpp build in that run), so it falls back.
 TABLE: tuple[Measured, ...] = (
     Measured(
         "gemma3-270m",
@@ -134,6 +134,43 @@ TABLE: tuple[Measured, ...] = (
         "tts-ov-kokoro-vs-onnxruntime t=1: RTF 1.22 / 1.15 (0.73x / 0.88x onnxruntime, short / "
         "medium text; f32, the CPU has no bf16); w8a8 not measured on avx2 (oneDNN held to AVX2 on an "
         "AVX-512 CPU compiles neither variant), though it won where the CPU computes f32 (avx512)",
+    ),
+    # Intel AMX: bf16 matmuls run on the tiles, where unpacking int8 weights per call costs more
+    # than it saves on the encoders; decode-bound models (chat, Whisper's greedy decoder) still
+    # gain from int8's fewer bytes.
+    Measured(
+        "all-minilm-l6-v2",
+        "amx",
+        "fp16",
+        "embed-ov-int8-vs-fp16-weights t=1: int8 0.79x / 0.62x / 0.69x / 0.68x fp16 weights (short "
+        "b1 / short b32 / long b1 / long b32; t=2 0.89x / 0.85x / 0.77x / 0.74x), so fp16 (computed in "
+        "bf16 on the tiles): 334.8 sentences/s at short b1 against sentence-transformers onnx 262.8 "
+        "and torch 125.0 in the same session; min cosine 0.99998 (int8 0.9993)",
+    ),
+    Measured(
+        "whisper-base",
+        "amx",
+        "int8",
+        "asr-ov-whisper-int8-vs-fp16-weights t=1: int8 1.07x fp16 weights at beam 1 (t=2 1.12x), "
+        "0.79x at beam 5 (t=2 0.83x); models.yaml's default is greedy, so int8; WER 0.062 (fp16 "
+        "0.050, within the bar)",
+    ),
+    Measured(
+        "kokoro-82m",
+        "amx",
+        "w8a8",
+        "tts-ov-kokoro-vs-onnxruntime t=1: int8 (bf16) RTF 0.19 / 0.22, 2.70x / 2.45x onnxruntime, "
+        "but round-trip WER 0.094 against onnxruntime's 0.019 (AMX's bf16 kernels lose words: fails "
+        "the bar; int8 is now compiled f32 on AMX); tts-ov-kokoro-w8a8-vs-int8: w8a8 RTF 0.31 / 0.29 "
+        "(1.59x / 1.85x onnxruntime's 0.50 / 0.53 in the same session) at WER 0.019",
+    ),
+    Measured(
+        "gemma3-270m",
+        "amx",
+        "int8",
+        "chat-ov-int8-vs-llamacpp-q8_0 t=1: decode 0.96x llama.cpp Q8_0 (t=2 1.03x), 0.99x Q4_K_M, "
+        "prefill 4.3-6.7x (llama.cpp without AMX: its tile set-up is miscompiled by g++ 12.2); "
+        "greedy agreement with fp32 0.847; bf16/fp16 weights double the bytes a decode step reads",
     ),
     # AVX-512 without bf16 (Skylake-SP, Cascade Lake): f32 compute, measured with oneDNN held to
     # that instruction set on the AVX-512 BF16 EPYC (the convolutions compile as brgconv_avx512 f32

@@ -69,6 +69,26 @@ def product_model(recipe: str, config: Path | None = None, weight_format: str | 
     return None
 
 
+def product_format(recipe: str, config: Path | None = None) -> str | None:
+    """The weight format of the model built by `recipe` in models.yaml (what `auto` resolved to on
+    this CPU), None if models.yaml has no such model: the bench's main cases run the variant the
+    product serves here."""
+    from ..config import load_config
+    from ..errors import ConfigError
+
+    path = Path(config or os.environ.get("OPENVINO_UI_CONFIG", "models.yaml"))
+    if not path.exists():
+        return None
+    try:
+        cfg = load_config(path)
+    except ConfigError:
+        return None
+    for spec in cfg.models.values():
+        if getattr(spec.source, "recipe", None) == recipe:
+            return getattr(spec.source, "weight_format", None)
+    return None
+
+
 def product_properties(recipe: str, config: Path | None = None) -> dict[str, Any]:
     """The OpenVINO properties models.yaml gives the model built by `recipe` (the bench runs the
     product's settings), {} if none."""
@@ -158,10 +178,9 @@ def minilm_dir() -> Path:
 
 
 def minilm_ov(weight_format: str = "int8") -> Path:
-    if weight_format == "int8":
-        prepared = product_model("all-minilm-l6-v2", weight_format="int8")
-        if prepared is not None:
-            return prepared
+    prepared = product_model("all-minilm-l6-v2", weight_format=weight_format)
+    if prepared is not None:
+        return prepared
     dst = cache_root() / "minilm" / f"ov-{weight_format}"
     if not (dst / "openvino_model.xml").exists():
         _subprocess("minilm-ov", dst, str(minilm_dir()), weight_format)

@@ -30,6 +30,36 @@ def test_a_physical_device_gets_its_kinds_properties_and_a_virtual_one_none(tmp_
     assert model_properties(None, "CPU") == {}
 
 
+def test_a_cpu_family_key_adds_its_properties_on_that_kind_of_cpu_only(tmp_path: Path) -> None:
+    # Kokoro's int8 variant: bf16 everywhere but on Intel AMX, where it must be f32
+    asks = {"CPU": {"NUM_STREAMS": 1}, "CPU/amx": {"INFERENCE_PRECISION_HINT": "f32"}, "GPU": {"X": 1}}
+    write_model_properties(tmp_path, asks, "AMX's bf16 loses words")
+    on_amx = {"NUM_STREAMS": 1, "INFERENCE_PRECISION_HINT": "f32"}
+    assert model_properties(tmp_path, "CPU", family="amx") == on_amx
+    assert model_properties(tmp_path, "CPU", family="avx512_bf16") == {"NUM_STREAMS": 1}
+    assert model_properties(tmp_path, "GPU", family="amx") == {"X": 1}
+    # a virtual device never sees the family key (OpenVINO knows no device "CPU/amx")
+    assert model_properties(tmp_path, "AUTO", family="amx") == {
+        "DEVICE_PROPERTIES": {"CPU": on_amx, "GPU": {"X": 1}}
+    }
+    write_model_properties(tmp_path, {"CPU/amx": {"INFERENCE_PRECISION_HINT": "f32"}}, "only there")
+    assert model_properties(tmp_path, "CPU", family="avx2") == {}
+    assert model_properties(tmp_path, "AUTO", family="avx2") == {}
+    assert model_properties(tmp_path, "HETERO:CPU", family="amx") == {
+        "DEVICE_PROPERTIES": {"CPU": {"INFERENCE_PRECISION_HINT": "f32"}}
+    }
+
+
+def test_without_a_family_the_machines_own_decides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from openvino_ui import model_properties as module
+
+    write_model_properties(tmp_path, {"CPU/amx": {"INFERENCE_PRECISION_HINT": "f32"}}, "only there")
+    monkeypatch.setattr(module, "cpu_flags", lambda: {"avx512f", "avx512_bf16", "amx_bf16", "amx_tile"})
+    assert model_properties(tmp_path, "CPU") == {"INFERENCE_PRECISION_HINT": "f32"}
+    monkeypatch.setattr(module, "cpu_flags", lambda: {"avx2", "fma"})
+    assert model_properties(tmp_path, "CPU") == {}
+
+
 def test_an_unreadable_file_is_an_error_naming_the_fix(tmp_path: Path) -> None:
     (tmp_path / FILE).write_text("{not json")
     with pytest.raises(RuntimeError, match="prepare --force"):

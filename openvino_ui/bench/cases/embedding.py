@@ -189,27 +189,30 @@ def cases(full: bool) -> list[Case]:
             for b in ("b1", "b32")
         ]
 
+    # The variant models.yaml serves on this CPU (`auto`: int8, or fp16 on Intel AMX), int8 without
+    # one; the case is named after it, so records of different variants never replace each other.
+    fmt = assets.product_format("all-minilm-l6-v2") or "int8"
     out = [
         Case(
-            name="embed-ov-int8-vs-st-torch",
+            name=f"embed-ov-{fmt}-vs-st-torch",
             group="embeddings",
-            engine="TextEmbeddingPipeline int8",
+            engine=f"TextEmbeddingPipeline {fmt}",
             peer="sentence-transformers torch fp32",
             metrics=metrics(3.0),
             make=lambda t: (
-                OVEmbedRunner(assets.minilm_ov(), t),
+                OVEmbedRunner(assets.minilm_ov(fmt), t),
                 isolated(STTorchRunner, assets.minilm_dir(), t),
             ),
             quality=_quality,
         ),
         Case(
-            name="embed-ov-int8-vs-st-onnx",
+            name=f"embed-ov-{fmt}-vs-st-onnx",
             group="embeddings",
-            engine="TextEmbeddingPipeline int8",
+            engine=f"TextEmbeddingPipeline {fmt}",
             peer='sentence-transformers backend="onnx" fp32',
             metrics=metrics(1.2),
             make=lambda t: (
-                OVEmbedRunner(assets.minilm_ov(), t),
+                OVEmbedRunner(assets.minilm_ov(fmt), t),
                 isolated(STOnnxRunner, assets.minilm_st_onnx(), t),
             ),
             quality=_quality,

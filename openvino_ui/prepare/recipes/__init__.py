@@ -87,8 +87,9 @@ RECIPES: dict[str, Recipe] = {
             # 2: dynamic-int8 MatMul/Conv -> float ops on int8 weights (prepare/dequantize.py);
             # 3: the ops that lose words in bf16 marked to stay f32 (prepare/precise.py);
             # 4: the Snake activations' sines as vectorised polynomials (prepare/sine.py);
-            # w8a8 (4 from the start): the vocoder in static int8 (prepare/static_int8.py)
-            4,
+            # w8a8 (4 from the start): the vocoder in static int8 (prepare/static_int8.py);
+            # 5: int8 asks Intel AMX CPUs for f32 (openvino_ui_properties.json: bf16 loses words there)
+            5,
             "openvino_ui.prepare.recipes.kokoro:build",
             _KOKORO + ("misaki==0.9.4",),
             ("tts",),

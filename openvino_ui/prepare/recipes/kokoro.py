@@ -61,6 +61,11 @@ CALIBRATION_FILE = Path(__file__).with_name("kokoro_calibration.json")
 CALIBRATION_VOICE = "jf_alpha"
 # How the CPU must compile w8a8 (model_properties): bf16 breaks the quantized graph.
 W8A8_PROPERTIES = {"CPU": {"INFERENCE_PRECISION_HINT": "f32"}}
+# And int8 on Intel AMX: there the CPU plugin's bf16 kernels (AMX tiles) lose words that AVX-512
+# BF16's keep, with the same precise ops (bench tts-ov-kokoro-vs-onnxruntime on a Xeon with AMX,
+# 2026-12-02: round-trip WER 0.094 against onnxruntime's 0.019, "lazy dog" heard as "lazy dove";
+# the same IR with oneDNN held to AVX512_CORE_BF16, or in f32, says "dog"). `auto` picks w8a8 there.
+INT8_PROPERTIES = {"CPU/amx": {"INFERENCE_PRECISION_HINT": "f32"}}
 
 INPUT_NAMES = ("input_ids", "ref_s", "speed")
 # Kokoro-82M's architecture (hexgrad/Kokoro-82M config.json); the vocab comes from the package.
@@ -136,6 +141,8 @@ def build(ctx: BuildContext) -> None:
             )
         if static:
             write_model_properties(ctx.out, W8A8_PROPERTIES, "w8a8 Kokoro returns no audio in bf16")
+        else:
+            write_model_properties(ctx.out, INT8_PROPERTIES, "int8 Kokoro loses words in AMX's bf16")
 
     with ctx.step("write config.json and the voices"):
         vocab = json.loads(
