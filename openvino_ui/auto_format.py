@@ -159,10 +159,11 @@ TABLE: tuple[Measured, ...] = (
         "kokoro-82m",
         "amx",
         "w8a8",
-        "tts-ov-kokoro-vs-onnxruntime t=1: int8 (bf16) RTF 0.19 / 0.22, 2.70x / 2.45x onnxruntime, "
-        "but round-trip WER 0.094 against onnxruntime's 0.019 (AMX's bf16 kernels lose words: fails "
-        "the bar; int8 is now compiled f32 on AMX); tts-ov-kokoro-w8a8-vs-int8: w8a8 RTF 0.31 / 0.29 "
-        "(1.59x / 1.85x onnxruntime's 0.50 / 0.53 in the same session) at WER 0.019",
+        "tts-ov-kokoro-vs-onnxruntime t=1 (w8a8, what auto serves here): RTF 0.31 / 0.27, 1.69x / "
+        "1.95x onnxruntime (short / medium text; t=2 1.86x / 2.12x), round-trip WER 0.019 as "
+        "onnxruntime's; tts-ov-kokoro-w8a8-vs-int8: int8 in bf16 is faster (w8a8 0.63x / 0.82x of it) "
+        "but its WER is 0.094 (AMX's bf16 kernels lose words: it fails the bar, and int8 is now "
+        "compiled f32 on AMX)",
     ),
     Measured(
         "gemma3-270m",
