@@ -46,21 +46,25 @@ def cache_root() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "openvino-ui" / "bench"
 
 
-def product_model(recipe: str, config: Path | None = None, weight_format: str | None = None) -> Path | None:
-    """The prepared IR folder of the model built by `recipe` in models.yaml, if it exists (and,
-    given `weight_format`, only one of that format: `auto` may have resolved to another)."""
+def _product_specs(recipe: str, config: Path | None) -> list[Any]:
+    """models.yaml's entries (OPENVINO_UI_CONFIG, or the one given) built by `recipe`; none when
+    the file is missing or invalid (the bench then builds its own copy)."""
     from ..config import load_config
     from ..errors import ConfigError
 
     path = Path(config or os.environ.get("OPENVINO_UI_CONFIG", "models.yaml"))
-    if not path.exists():
-        return None
     try:
         cfg = load_config(path)
-    except ConfigError:
-        return None
-    for spec in cfg.models.values():
-        if getattr(spec.source, "recipe", None) != recipe or spec.path is None:
+    except (ConfigError, OSError):
+        return []
+    return [spec for spec in cfg.models.values() if getattr(spec.source, "recipe", None) == recipe]
+
+
+def product_model(recipe: str, config: Path | None = None, weight_format: str | None = None) -> Path | None:
+    """The prepared IR folder of the model built by `recipe` in models.yaml, if it exists (and,
+    given `weight_format`, only one of that format: `auto` may have resolved to another)."""
+    for spec in _product_specs(recipe, config):
+        if spec.path is None:
             continue
         if weight_format is not None and getattr(spec.source, "weight_format", None) != weight_format:
             continue
@@ -73,37 +77,15 @@ def product_format(recipe: str, config: Path | None = None) -> str | None:
     """The weight format of the model built by `recipe` in models.yaml (what `auto` resolved to on
     this CPU), None if models.yaml has no such model: the bench's main cases run the variant the
     product serves here."""
-    from ..config import load_config
-    from ..errors import ConfigError
-
-    path = Path(config or os.environ.get("OPENVINO_UI_CONFIG", "models.yaml"))
-    if not path.exists():
-        return None
-    try:
-        cfg = load_config(path)
-    except ConfigError:
-        return None
-    for spec in cfg.models.values():
-        if getattr(spec.source, "recipe", None) == recipe:
-            return getattr(spec.source, "weight_format", None)
-    return None
+    specs = _product_specs(recipe, config)
+    return getattr(specs[0].source, "weight_format", None) if specs else None
 
 
 def product_properties(recipe: str, config: Path | None = None) -> dict[str, Any]:
     """The OpenVINO properties models.yaml gives the model built by `recipe` (the bench runs the
     product's settings), {} if none."""
-    from ..config import load_config
-    from ..errors import ConfigError
-
-    path = Path(config or os.environ.get("OPENVINO_UI_CONFIG", "models.yaml"))
-    try:
-        cfg = load_config(path)
-    except (ConfigError, OSError):
-        return {}
-    for spec in cfg.models.values():
-        if getattr(spec.source, "recipe", None) == recipe:
-            return dict(getattr(spec, "properties", {}) or {})
-    return {}
+    specs = _product_specs(recipe, config)
+    return dict(getattr(specs[0], "properties", {}) or {}) if specs else {}
 
 
 def _subprocess(what: str, dst: Path, *args: str) -> None:
