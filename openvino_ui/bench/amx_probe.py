@@ -14,6 +14,7 @@ dies means the build leaves AMX out (openvino_ui.bench.cases.users.build_flags).
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -127,3 +128,10 @@ def tile_setup_runs(source: str = TILE_SETUP_SOURCE, cxx: str | None = None) -> 
     if ran.returncode == 0:
         return True, f"{what} runs"
     return False, f"{what} {_ended(ran.returncode)}"
+
+
+@functools.cache
+def ggml_tile_setup_runs() -> tuple[bool | None, str]:
+    """tile_setup_runs() of ggml's own set-up with this machine's compiler, once per process: the
+    build plan is asked for by the probe, the case list and the server start of one bench run."""
+    return tile_setup_runs()

@@ -96,7 +96,7 @@ def amx_status(flags: set[str] | None = None, syscall: Any = None, probe: Any = 
     if not granted:
         return {"cpu_has_amx": True, "granted": False, "reason": reason, "usable": False}
     if probe is None:
-        from ..amx_probe import tile_setup_runs as probe
+        from ..amx_probe import ggml_tile_setup_runs as probe
     runs, how = probe()
     # A probe that could not be built (runs is None) leaves the decision to the grant: the build
     # itself needs the same compiler, and fails loudly if it has none.

@@ -14,7 +14,8 @@ weight_format w8a8 (a CPU variant) also quantizes the vocoder's convolutions to 
 activations (openvino_ui.prepare.static_int8), calibrated on stored phoneme ids
 (kokoro_calibration.json), and has the CPU compile it in f32 (openvino_ui.model_properties): in
 bf16 that graph returns no audio. In f32 it runs 1.35-1.98x the int8 variant where the CPU computes
-f32 anyway, and as fast as int8 in bf16 where the CPU has bf16 (auto_format.TABLE).
+f32 anyway, and as fast as int8 in bf16 on AVX-512 BF16 (auto_format.TABLE). The int8 variant asks
+Intel AMX CPUs for f32 too (INT8_PROPERTIES): their bf16 kernels lose words.
 """
 
 from __future__ import annotations
