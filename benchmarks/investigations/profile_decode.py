@@ -7,7 +7,8 @@ greedily with the stateful request (as raw_decode.py) and sums each node's real 
 decode steps, grouped by the layer type the plugin ran and the kernel it chose, with the largest
 single nodes. Wall time per step beside the summed node time shows what is outside the graph.
 
-    .venv/bin/python benchmarks/investigations/profile_decode.py [THREADS] [STEPS]
+    .venv/bin/python benchmarks/investigations/profile_decode.py \
+        [THREADS] [STEPS] [IR_FOLDER|-] [PROPERTIES_JSON]
 
 Measured 2026-12-02 on the second AVX-512 BF16 EPYC, 1 thread, huge-page malloc: 32.4 tok/s, 30.8
 ms a step, of which the compressed matmuls (brgemm_avx512_bf16 on int8 weights) 25.9 ms (91 % of
@@ -21,6 +22,7 @@ run it was 0.1 ms.)
 """
 
 import collections
+import json
 import sys
 import time
 from pathlib import Path
@@ -33,14 +35,20 @@ from openvino_ui.bench.cases import llm
 
 THREADS = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 STEPS = int(sys.argv[2]) if len(sys.argv) > 2 else 64
+# an IR folder other than the product int8 (e.g. chat_shortlist_head.py's), to profile it instead
+FOLDER = Path(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] != "-" else None
+# extra compile properties as JSON, e.g. '{"DYNAMIC_QUANTIZATION_GROUP_SIZE": 256}'
+PROPERTIES = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
 
 
 def main() -> None:
     import openvino as ov
 
-    path = assets.gemma_ov("int8")
+    path = FOLDER or assets.gemma_ov("int8")
     compiled = ov.Core().compile_model(
-        str(path / "openvino_model.xml"), "CPU", {"INFERENCE_NUM_THREADS": THREADS, "PERF_COUNT": True}
+        str(path / "openvino_model.xml"),
+        "CPU",
+        {"INFERENCE_NUM_THREADS": THREADS, "PERF_COUNT": True, **PROPERTIES},
     )
     request = compiled.create_infer_request()
     names = {i.get_any_name() for i in compiled.inputs}
@@ -83,7 +91,7 @@ def main() -> None:
             f"  {kind:22s} {kernel:28s} {micro / STEPS / 1000:6.3f} ms  {micro / sum(by_kind.values()):5.1%}"
         )
     print("largest nodes:")
-    for (name, kind, kernel), micro in by_node.most_common(6):
+    for (name, kind, kernel), micro in by_node.most_common(12):
         print(f"  {name[-60:]:60s} {kind:16s} {kernel:24s} {micro / STEPS / 1000:6.3f} ms")
 
 

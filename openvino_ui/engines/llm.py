@@ -16,7 +16,9 @@ import openvino_genai as og
 
 from ..config import LLMSpec
 from ..generation import Delta, Finished, GenerationParams
+from ..model_files import main_ir
 from ..stats import GenerationMetrics
+from . import dynamic_quantization
 from .base import Engine
 from .continuous import BatchScheduler, batches_on, build_scheduler, stream_batched
 from .streaming import generation_config, refuse_logprobs, stream_generate
@@ -27,6 +29,11 @@ log = logging.getLogger(__name__)
 class LLMEngine(Engine):
     task = "llm"
     spec: LLMSpec
+
+    def pipeline_properties(self, device: str) -> dict[str, Any]:
+        # int8 weights on the CPU: the activation quantization group measured fastest on this machine
+        properties = super().pipeline_properties(device)
+        return dynamic_quantization.properties_for(main_ir(self.spec.path), device, properties)
 
     def _build(self, device: str) -> Any:
         if batches_on(self.spec.batching, device):

@@ -22,7 +22,9 @@ import openvino_genai as og
 
 from ..config import VLMSpec
 from ..generation import Delta, Finished, GenerationParams
+from ..model_files import main_ir
 from ..stats import GenerationMetrics
+from . import dynamic_quantization
 from .base import Engine
 from .continuous import BatchScheduler, batches_on, build_scheduler, stream_batched
 from .streaming import generation_config, refuse_logprobs, stream_generate
@@ -39,6 +41,11 @@ def image_tag(index: int) -> str:
 class VLMEngine(Engine):
     task = "vlm"
     spec: VLMSpec
+
+    def pipeline_properties(self, device: str) -> dict[str, Any]:
+        # int8 weights on the CPU: the activation quantization group measured fastest on this machine
+        properties = super().pipeline_properties(device)
+        return dynamic_quantization.properties_for(main_ir(self.spec.path), device, properties)
 
     def _build(self, device: str) -> Any:
         if batches_on(self.spec.batching, device):

@@ -159,6 +159,7 @@ def test_compiled_properties_only_while_loaded_and_once_per_load(service: Servic
     assert values["INFERENCE_PRECISION_HINT"] in ("f32", "bf16", "f16")
     assert values["KV_CACHE_PRECISION"] in ("f32", "bf16", "f16", "u8", "u4", "i8")
     assert isinstance(values["INFERENCE_NUM_THREADS"], int) and values["INFERENCE_NUM_THREADS"] >= 1
+    assert isinstance(values["DYNAMIC_QUANTIZATION_GROUP_SIZE"], int)
     assert service.model_info("chat").compiled is compiled  # cached for this load
     assert details.memory_bytes is None or details.memory_bytes >= 0
 

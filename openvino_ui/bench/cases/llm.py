@@ -301,6 +301,20 @@ def _derive(
     return out
 
 
+def product_properties(path: Path, threads: int) -> dict[str, Any]:
+    """The properties the product's LLM engine adds when it compiles this IR on the CPU at `threads`:
+    for int8 weights, the dynamic quantization group measured fastest on this machine
+    (engines/dynamic_quantization), so that the bench times what `serve` runs."""
+    from ...engines import dynamic_quantization
+
+    xml = Path(path) / "openvino_model.xml"
+    return dynamic_quantization.properties_for(xml, "CPU", {"INFERENCE_NUM_THREADS": threads})
+
+
+def product_runner(path: Path, threads: int) -> GenAIRunner:
+    return GenAIRunner(path, threads, product_properties(path, threads))
+
+
 def cases(full: bool) -> list[Case]:
     from .. import assets
 
@@ -319,7 +333,7 @@ def cases(full: bool) -> list[Case]:
             peer=f"llama.cpp {gguf.upper()}",
             metrics=metrics(decode, 2.0),
             make=lambda t: (
-                GenAIRunner(assets.gemma_ov(variant), t),
+                product_runner(assets.gemma_ov(variant), t),
                 isolated(LlamaCppRunner, assets.gemma_gguf(gguf), t),
             ),
             quality=_quality,
@@ -340,7 +354,7 @@ def cases(full: bool) -> list[Case]:
             peer="transformers PyTorch bf16",
             metrics=metrics(3.0, 3.0),
             make=lambda t: (
-                GenAIRunner(assets.gemma_ov("int8"), t),
+                product_runner(assets.gemma_ov("int8"), t),
                 isolated(TorchRunner, assets.gemma_hf(), t),
             ),
             quality=_quality,

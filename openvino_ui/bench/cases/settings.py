@@ -60,6 +60,18 @@ def _chat(full: bool) -> list[Case]:
             ("default (activations quantized per group of 32)", {}),
             "int8 x int8 (VNNI) vs bf16 matmuls on the int8 weights",
         ),
+        Case(
+            name="chat-ov-int8-dynquant-measured-vs-32",
+            group="settings",
+            engine="genai int8 DYNAMIC_QUANTIZATION_GROUP_SIZE as measured on this machine",
+            peer="genai int8 DYNAMIC_QUANTIZATION_GROUP_SIZE=32 (OpenVINO's default)",
+            metrics=plain,
+            make=lambda t: (
+                llm.product_runner(assets.gemma_ov("int8"), t),
+                llm.GenAIRunner(assets.gemma_ov("int8"), t, {"DYNAMIC_QUANTIZATION_GROUP_SIZE": 32}),
+            ),
+            notes="what the per-machine choice (engines/dynamic_quantization) buys; 1.0 where it keeps 32",
+        ),
         setting(
             "kv-bf16-vs-u8",
             ("KV_CACHE_PRECISION=bf16", {"KV_CACHE_PRECISION": "bf16"}),
