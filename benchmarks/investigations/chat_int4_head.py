@@ -13,6 +13,13 @@ at 512 tokens and greedy agreement with PyTorch fp32: on the bench's three promp
 bar: >= Q8_0's) and on twelve prompts x 32 tokens (a steadier figure).
 
     .venv/bin/python benchmarks/investigations/chat_int4_head.py [THREADS] [ROUNDS] [VARIANT ...]
+
+Measured 2026-12-02 (second AVX-512 BF16 EPYC; agreement only, as the quality decides it): greedy
+agreement on the bench's prompts / mean over twelve prompts x 32 tokens: product int8 0.847 / 0.630,
+int8 --sym 0.681 / 0.539, lm_head int4 sym g128 0.181 / 0.091, asym g128 0.222 / 0.201, sym g64
+0.444 / 0.255, sym per channel 0.028 / 0.026. The lm_head alone carries the collapse that
+`--all-layers` showed, so no int4 lm_head passes the bar; chat_shortlist_head.py tries int4 only to
+pick candidates.
 """
 
 import shutil
