@@ -22,14 +22,13 @@ int8 --sym 0.681 / 0.539, lm_head int4 sym g128 0.181 / 0.091, asym g128 0.222 /
 pick candidates.
 """
 
-import shutil
 import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from alternate import alternate
-from chat_mixed_int8 import OUT, fp32_export, lm_head_names
+from chat_mixed_int8 import OUT, fp32_export, lm_head_names, save_beside
 
 from openvino_ui.bench import assets
 from openvino_ui.bench.cases.llm import QUALITY_PROMPTS, GenAIRunner, LlamaCppRunner, _agreement, _reference
@@ -96,12 +95,7 @@ def build(name: str) -> Path:
         ignored_scope=head_only,
     )
     model = nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_ASYM)
-    tmp = dst.with_name(dst.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(src, tmp, ignore=shutil.ignore_patterns("openvino_model.*"))
-    ov.save_model(model, str(tmp / "openvino_model.xml"), compress_to_fp16=False)
-    tmp.rename(dst)
-    return dst
+    return save_beside(model, src, dst)
 
 
 def main() -> None:

@@ -64,10 +64,20 @@ def build(name: str, head_sym: bool) -> Path:
     # first the lm_head alone, then every weight still in float (the layers, the gather if untied)
     model = nncf.compress_weights(model, mode=sym if head_sym else asym, ignored_scope=head_only)
     model = nncf.compress_weights(model, mode=asym if head_sym else sym)
+    return save_beside(model, src, dst)
+
+
+def save_beside(model, src: Path, dst: Path, after=None) -> Path:
+    """Save `model` as dst/openvino_model.xml with src's other files (tokenizer, configs), via a
+    temporary folder renamed at the end; `after(xml)` may edit the saved IR before that."""
+    import openvino as ov
+
     tmp = dst.with_name(dst.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(src, tmp, ignore=shutil.ignore_patterns("openvino_model.*"))
     ov.save_model(model, str(tmp / "openvino_model.xml"), compress_to_fp16=False)
+    if after is not None:
+        after(tmp / "openvino_model.xml")
     tmp.rename(dst)
     return dst
 

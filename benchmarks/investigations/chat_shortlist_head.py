@@ -22,7 +22,6 @@ compute-bound at 1 thread), plus ~7 ms of glue (reorders, the broadcast, the spl
 free TopK the head would save ~3 ms of 31: not worth a non-standard logits width. Kept as evidence.
 """
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -30,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from chat_mixed_int8 import OUT, fp32_export, lm_head_names  # noqa: E402
+from chat_mixed_int8 import OUT, fp32_export, lm_head_names, save_beside  # noqa: E402
 
 K = int(sys.argv[1]) if len(sys.argv) > 1 else 64
 NAME = f"shortlist-k{K}"
@@ -100,16 +99,8 @@ def build() -> Path:
     logits = named(ops.add(out, delta), "logits")
     result_input.replace_source_output(logits.output(0))
     model.validate_nodes_and_infer_types()
-    tmp = dst.with_name(dst.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(src, tmp, ignore=shutil.ignore_patterns("openvino_model.*"))
-    ov.save_model(model, str(tmp / "openvino_model.xml"), compress_to_fp16=False)
-    print(
-        "precise:",
-        keep_in_f32(tmp / "openvino_model.xml", r"^shortlist/(rows|mul|exact|diff|base|delta|logits)"),
-    )
-    tmp.rename(dst)
-    return dst
+    exact_ops = r"^shortlist/(rows|mul|exact|diff|base|delta|logits)"
+    return save_beside(model, src, dst, after=lambda xml: print("precise:", keep_in_f32(xml, exact_ops)))
 
 
 if __name__ == "__main__":
