@@ -12,8 +12,10 @@ engine measures it where it runs, once per machine:
   weights in all, more than a CPU's caches hold, since decoding streams every weight once a step.
 - Timed at one row (a lone user's decode step) and at eight (eight users decoding in one batched
   step, as continuous batching runs them), for each of CANDIDATES, alternated over ROUNDS.
-- The candidate with the lowest geometric mean of the two times wins if it beats OpenVINO's default
-  by MARGIN; otherwise the default stays. Measured on the second EPYC above, the probe ranked the
+- For a batched pipeline (continuous batching, the default) the candidate with the lowest geometric
+  mean of the two times wins if it beats OpenVINO's default by MARGIN; otherwise the default stays.
+  A plain pipeline (`batching: off`) never runs more than one row, so there the one-row time alone
+  decides, by the same margin. Measured on the second EPYC above, the probe ranked the
   candidates as the model did (one row: off 11.3 ms, 256 11.7, 32 13.0; eight rows: 256 14.7, 32
   15.6, off 21.6: off alone would cost eight users their batching gain).
 
@@ -62,17 +64,24 @@ _chosen: dict[str, Choice] = {}
 
 @dataclass(frozen=True)
 class Choice:
-    group_size: int
+    """One machine's measurement, from which each kind of pipeline takes its group size."""
+
     times_ms: dict[str, dict[str, float]]  # candidate -> rows -> median ms of one call
     measured: str  # when, ISO 8601 UTC
 
+    def group_size(self, batched: bool = True) -> int:
+        return decide(self.times_ms, ROWS if batched else (1,))
+
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "batched": self.group_size(True), "one_request": self.group_size(False)}
 
 
-def properties_for(xml: Path | str | None, device: str, properties: dict[str, Any]) -> dict[str, Any]:
-    """`properties` with the measured group size added, where it applies (see the module docstring).
-    A probe that fails leaves them as they are: the model then loads with OpenVINO's default."""
+def properties_for(
+    xml: Path | str | None, device: str, properties: dict[str, Any], batched: bool = True
+) -> dict[str, Any]:
+    """`properties` with the measured group size added, where it applies (see the module docstring),
+    for a pipeline that batches requests (`batched`) or runs one at a time. A probe that fails leaves
+    them as they are: the model then loads with OpenVINO's default."""
     if device != "CPU" or KEY in properties or xml is None or not weights_are_int8(xml):
         return properties
     threads = int(properties.get("INFERENCE_NUM_THREADS") or 0) or _usable_cores()
@@ -81,9 +90,10 @@ def properties_for(xml: Path | str | None, device: str, properties: dict[str, An
     except Exception as exc:  # noqa: BLE001 - any failure here must not fail the model's load
         log.warning("dynamic quantization: the probe failed (%s); keeping OpenVINO's default", exc)
         return properties
-    if choice.group_size == DEFAULT:
+    group_size = choice.group_size(batched)
+    if group_size == DEFAULT:
         return properties
-    return {**properties, KEY: choice.group_size}
+    return {**properties, KEY: group_size}
 
 
 def weights_are_int8(xml: Path | str) -> bool:
@@ -107,10 +117,12 @@ def chosen(threads: int) -> Choice:
         if choice is None:
             started = time.perf_counter()
             times = probe(threads)
-            choice = Choice(decide(times), times, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+            choice = Choice(times, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
             log.info(
-                "dynamic quantization: group size %d on this CPU at %d thread(s) (probe %.1f s: %s)",
-                choice.group_size,
+                "dynamic quantization: group size %d batched, %d one request at a time, on this CPU at "
+                "%d thread(s) (probe %.1f s: %s)",
+                choice.group_size(True),
+                choice.group_size(False),
                 threads,
                 time.perf_counter() - started,
                 _summary(times),
@@ -120,11 +132,11 @@ def chosen(threads: int) -> Choice:
         return choice
 
 
-def decide(times_ms: dict[str, dict[str, float]]) -> int:
-    """The candidate with the lowest geometric mean over ROWS, if MARGIN faster than the default."""
+def decide(times_ms: dict[str, dict[str, float]], rows: tuple[int, ...] = ROWS) -> int:
+    """The candidate with the lowest geometric mean over `rows`, if MARGIN faster than the default."""
 
     def score(candidate: str) -> float:
-        return math.exp(statistics.fmean(math.log(times_ms[candidate][str(r)]) for r in ROWS))
+        return math.exp(statistics.fmean(math.log(times_ms[candidate][str(r)]) for r in rows))
 
     best = min(times_ms, key=score)
     if score(best) <= (1 - MARGIN) * score(str(DEFAULT)):
@@ -238,10 +250,15 @@ def _write_cache(key: str, choice: Choice) -> None:
 
 def _from_dict(stored: Any) -> Choice | None:
     try:
-        choice = Choice(int(stored["group_size"]), dict(stored["times_ms"]), str(stored["measured"]))
-    except (KeyError, TypeError, ValueError):
+        times = {
+            str(c): {str(r): float(stored["times_ms"][str(c)][str(r)]) for r in ROWS} for c in CANDIDATES
+        }
+        measured = str(stored["measured"])
+    except (KeyError, TypeError, ValueError):  # another version's file, or damaged: measure again
         return None
-    return choice if choice.group_size in CANDIDATES else None
+    if not all(ms > 0 for by_rows in times.values() for ms in by_rows.values()):
+        return None
+    return Choice(times, measured)
 
 
 def _summary(times: dict[str, dict[str, float]]) -> str:

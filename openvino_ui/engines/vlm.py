@@ -43,9 +43,11 @@ class VLMEngine(Engine):
     spec: VLMSpec
 
     def pipeline_properties(self, device: str) -> dict[str, Any]:
-        # int8 weights on the CPU: the activation quantization group measured fastest on this machine
+        # int8 weights on the CPU: the activation quantization group measured fastest on this machine,
+        # for a batching pipeline or for one that serves a request at a time
         properties = super().pipeline_properties(device)
-        return dynamic_quantization.properties_for(main_ir(self.spec.path), device, properties)
+        batched = batches_on(self.spec.batching, device)
+        return dynamic_quantization.properties_for(main_ir(self.spec.path), device, properties, batched)
 
     def _build(self, device: str) -> Any:
         if batches_on(self.spec.batching, device):

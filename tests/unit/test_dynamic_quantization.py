@@ -20,6 +20,11 @@ def _times(one_row: dict[str, float], eight_rows: dict[str, float]) -> dict[str,
     return {c: {"1": one_row[c], "8": eight_rows[c]} for c in one_row}
 
 
+# The real model on the second AVX-512 BF16 EPYC kind (ms of one step, 1 and 8 rows' worth).
+HERE = _times({"32": 13.0, "256": 11.7, "0": 11.3}, {"32": 15.6, "256": 14.7, "0": 21.6})
+DEFAULT_WINS = _times({"32": 10.0, "256": 11.0, "0": 12.0}, {"32": 12.0, "256": 13.0, "0": 18.0})
+
+
 @pytest.mark.parametrize(
     ("one_row", "eight_rows", "expected"),
     [
@@ -36,6 +41,13 @@ def _times(one_row: dict[str, float], eight_rows: dict[str, float]) -> dict[str,
 )
 def test_the_geometric_mean_over_one_and_eight_rows_decides(one_row, eight_rows, expected) -> None:
     assert dq.decide(_times(one_row, eight_rows)) == expected
+
+
+def test_a_pipeline_that_serves_one_request_at_a_time_goes_by_one_row() -> None:
+    choice = dq.Choice(HERE, "now")
+    assert choice.group_size(batched=True) == 256
+    assert choice.group_size(batched=False) == 0, "off decodes a lone request fastest here"
+    assert dq.Choice(DEFAULT_WINS, "now").group_size(batched=False) == dq.DEFAULT
 
 
 def _save(tmp_path: Path, name: str, weights: np.ndarray) -> Path:
@@ -64,28 +76,29 @@ def int8_xml(tmp_path: Path) -> Path:
     return _save(tmp_path, "int8", np.ones((4, 8), np.uint8))
 
 
-def _choose(monkeypatch: pytest.MonkeyPatch, group_size: int) -> list[int]:
+def _choose(monkeypatch: pytest.MonkeyPatch, times: dict[str, dict[str, float]]) -> list[int]:
     asked: list[int] = []
 
     def chosen(threads: int) -> dq.Choice:
         asked.append(threads)
-        return dq.Choice(group_size, {}, "now")
+        return dq.Choice(times, "now")
 
     monkeypatch.setattr(dq, "chosen", chosen)
     return asked
 
 
 def test_an_int8_llm_on_the_cpu_gets_the_measured_group_size(monkeypatch, int8_xml: Path) -> None:
-    asked = _choose(monkeypatch, 256)
+    asked = _choose(monkeypatch, HERE)
     assert dq.properties_for(int8_xml, "CPU", {"INFERENCE_NUM_THREADS": 2}) == {
         "INFERENCE_NUM_THREADS": 2,
         dq.KEY: 256,
     }
     assert asked == [2], "the probe measures at the threads the pipeline will use"
+    assert dq.properties_for(int8_xml, "CPU", {}, batched=False) == {dq.KEY: 0}
 
 
 def test_nothing_is_added_where_it_does_not_apply(monkeypatch, int8_xml: Path, tmp_path: Path) -> None:
-    asked = _choose(monkeypatch, 0)
+    asked = _choose(monkeypatch, HERE)
     fp32 = _save(tmp_path, "fp32", np.ones((4, 8), np.float32))
     assert dq.properties_for(int8_xml, "GPU", {}) == {}
     assert dq.properties_for(int8_xml, "AUTO", {}) == {}
@@ -93,7 +106,7 @@ def test_nothing_is_added_where_it_does_not_apply(monkeypatch, int8_xml: Path, t
     assert dq.properties_for(fp32, "CPU", {}) == {}
     assert dq.properties_for(None, "CPU", {}) == {}
     assert asked == []
-    _choose(monkeypatch, dq.DEFAULT)
+    _choose(monkeypatch, DEFAULT_WINS)
     assert dq.properties_for(int8_xml, "CPU", {}) == {}, "the default is not written out"
 
 
@@ -115,21 +128,21 @@ def test_the_probe_runs_once_per_machine_and_is_then_read_from_the_cache(monkeyp
 
     def probe(threads: int) -> dict[str, dict[str, float]]:
         runs.append(threads)
-        return _times({"32": 13.0, "256": 11.7, "0": 11.3}, {"32": 15.6, "256": 14.7, "0": 21.6})
+        return HERE
 
     monkeypatch.setattr(dq, "probe", probe)
-    assert dq.chosen(2).group_size == 256
-    assert dq.chosen(2).group_size == 256
+    assert dq.chosen(2).group_size() == 256
+    assert dq.chosen(2).group_size() == 256
     assert runs == [2], "measured once in a process"
     stored = json.loads(cache.read_text())
     (key,) = stored
-    assert "threads 2" in key and stored[key]["group_size"] == 256
+    assert "threads 2" in key and stored[key]["batched"] == 256 and stored[key]["one_request"] == 0
     assert stored[key]["times_ms"]["0"]["8"] == 21.6
 
     monkeypatch.setattr(dq, "_chosen", {})  # a new process on the same machine
-    assert dq.chosen(2).group_size == 256
+    assert dq.chosen(2).times_ms == HERE
     assert runs == [2], "read from the cache file, not measured again"
-    assert dq.chosen(1).group_size == 256
+    assert dq.chosen(1).group_size() == 256
     assert runs == [2, 1], "another thread count is another measurement"
 
 
@@ -143,7 +156,7 @@ def test_an_unusable_cache_file_means_measuring_again(monkeypatch, tmp_path: Pat
         "probe",
         lambda threads: _times({"32": 1.0, "256": 2.0, "0": 2.0}, {"32": 1.0, "256": 2.0, "0": 2.0}),
     )
-    assert dq.chosen(1).group_size == dq.DEFAULT
+    assert dq.chosen(1).group_size() == dq.DEFAULT
     assert json.loads(cache.read_text()), "rewritten with the new measurement"
 
 
@@ -170,11 +183,17 @@ def test_the_llm_and_vlm_engines_ask_for_their_main_ir(monkeypatch, tmp_path: Pa
     vision = _save(tmp_path, "vision", np.ones((4, 8), np.uint8))
     for suffix in (".xml", ".bin"):
         vision.with_suffix(suffix).rename(vlm / f"openvino_vision_embeddings_model{suffix}")
-    asked = _choose(monkeypatch, 256)
-    text = f"models:\n  chat: {{task: llm, path: {llm}}}\n  look: {{task: vlm, path: {vlm}}}\n"
+    asked = _choose(monkeypatch, HERE)
+    text = (
+        f"models:\n  chat: {{task: llm, path: {llm}}}\n  plain: {{task: llm, path: {llm}, batching: off}}\n"
+        f"  look: {{task: vlm, path: {vlm}}}\n"
+    )
     config = parse_config(text, tmp_path / "models.yaml")
     assert LLMEngine("chat", config.models["chat"]).pipeline_properties("CPU")[dq.KEY] == 256
     assert len(asked) == 1 and asked[0] >= 1
+    assert LLMEngine("plain", config.models["plain"]).pipeline_properties("CPU")[dq.KEY] == 0, (
+        "batching: off serves one request at a time: the one-row time decides"
+    )
     assert dq.KEY not in VLMEngine("look", config.models["look"]).pipeline_properties("CPU"), (
         "the language model decides, not the vision encoder"
     )
