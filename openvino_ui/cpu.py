@@ -7,6 +7,7 @@ the `weight_format: auto` choice (openvino_ui.auto_format). Nothing is read at i
 
 from __future__ import annotations
 
+import os
 import platform
 from pathlib import Path
 from typing import Literal
@@ -74,3 +75,11 @@ def cpu_family(flags: set[str] | frozenset[str]) -> Family:
     if "avx2" in flags:
         return "avx2"
     return "other"
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container or taskset may allow fewer than the host has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1

@@ -25,7 +25,6 @@ Locking, and why it cannot deadlock:
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..config import AnySpec
+from ..cpu import usable_cores as _usable_cores  # a module name tests may replace
 from ..errors import ModelBusy, ModelLoadFailed, ModelQueueFull, UserError
 from ..model_properties import model_properties
 from ..stats import GenerationMetrics, RequestObserver, RequestRecord, StatsRecorder, StatsSnapshot
@@ -639,14 +639,6 @@ def _resident_bytes() -> int:
     import psutil
 
     return int(psutil.Process().memory_info().rss)
-
-
-def _usable_cores() -> int:
-    """The cores this process may run on (a container or taskset may allow fewer than the host has)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _short_reason(exc: BaseException) -> str:

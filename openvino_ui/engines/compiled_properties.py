@@ -32,7 +32,7 @@ PROPERTIES = (
     "INFERENCE_PRECISION_HINT",
     "KV_CACHE_PRECISION",
     "INFERENCE_NUM_THREADS",
-    "DYNAMIC_QUANTIZATION_GROUP_SIZE",  # chosen per machine for int8 LLMs (engines/dynamic_quantization)
+    "DYNAMIC_QUANTIZATION_GROUP_SIZE",  # chosen per machine for int8 LLMs (openvino_ui.dynamic_quantization)
     "EXECUTION_DEVICES",  # what AUTO, HETERO or MULTI chose
 )
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import openvino_genai as og
 
+from .. import dynamic_quantization
 from ..config import LLMSpec
 from ..generation import Delta, Finished, GenerationParams
 from ..model_files import main_ir
 from ..stats import GenerationMetrics
-from . import dynamic_quantization
 from .base import Engine
 from .continuous import BatchScheduler, batches_on, build_scheduler, stream_batched
 from .streaming import generation_config, refuse_logprobs, stream_generate

@@ -20,11 +20,11 @@ import numpy as np
 import openvino as ov
 import openvino_genai as og
 
+from .. import dynamic_quantization
 from ..config import VLMSpec
 from ..generation import Delta, Finished, GenerationParams
 from ..model_files import main_ir
 from ..stats import GenerationMetrics
-from . import dynamic_quantization
 from .base import Engine
 from .continuous import BatchScheduler, batches_on, build_scheduler, stream_batched
 from .streaming import generation_config, refuse_logprobs, stream_generate

@@ -13,7 +13,7 @@ import openvino as ov
 import pytest
 from openvino import opset13 as ops
 
-from openvino_ui.engines import dynamic_quantization as dq
+from openvino_ui import dynamic_quantization as dq
 
 
 def _times(one_row: dict[str, float], eight_rows: dict[str, float]) -> dict[str, dict[str, float]]:

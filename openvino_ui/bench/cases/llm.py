@@ -304,8 +304,8 @@ def _derive(
 def product_properties(path: Path, threads: int) -> dict[str, Any]:
     """The properties the product's LLM engine adds when it compiles this IR on the CPU at `threads`:
     for int8 weights, the dynamic quantization group measured fastest on this machine
-    (engines/dynamic_quantization), so that the bench times what `serve` runs."""
-    from ...engines import dynamic_quantization
+    (openvino_ui/dynamic_quantization.py), so that the bench times what `serve` runs."""
+    from ... import dynamic_quantization
 
     xml = Path(path) / "openvino_model.xml"
     return dynamic_quantization.properties_for(xml, "CPU", {"INFERENCE_NUM_THREADS": threads})

@@ -70,7 +70,7 @@ def _chat(full: bool) -> list[Case]:
                 llm.product_runner(assets.gemma_ov("int8"), t),
                 llm.GenAIRunner(assets.gemma_ov("int8"), t, {"DYNAMIC_QUANTIZATION_GROUP_SIZE": 32}),
             ),
-            notes="what the per-machine choice (engines/dynamic_quantization) buys; 1.0 where it keeps 32",
+            notes="what the per-machine choice (openvino_ui.dynamic_quantization) buys; 1.0 if it keeps 32",
         ),
         setting(
             "kv-bf16-vs-u8",

@@ -42,8 +42,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..cpu import cpu_flags, cpu_model
-from .base import _usable_cores
+from .cpu import cpu_flags, cpu_model, usable_cores
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +83,7 @@ def properties_for(
     them as they are: the model then loads with OpenVINO's default."""
     if device != "CPU" or KEY in properties or xml is None or not weights_are_int8(xml):
         return properties
-    threads = int(properties.get("INFERENCE_NUM_THREADS") or 0) or _usable_cores()
+    threads = int(properties.get("INFERENCE_NUM_THREADS") or 0) or usable_cores()
     try:
         choice = chosen(threads)
     except Exception as exc:  # noqa: BLE001 - any failure here must not fail the model's load
