@@ -33,7 +33,6 @@ import json
 import logging
 import math
 import os
-import re
 import statistics
 import tempfile
 import threading
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from .cpu import cpu_flags, cpu_model, usable_cores
+from .model_files import inspect_ir
 
 log = logging.getLogger(__name__)
 
@@ -96,13 +96,10 @@ def properties_for(
 
 
 def weights_are_int8(xml: Path | str) -> bool:
-    """True when the IR's constants hold 8-bit integer weights and no 4-bit ones."""
-    try:
-        text = Path(xml).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    kinds = set(re.findall(r'type="Const"[^>]*>\s*<data element_type="(\w+)"', text))
-    return bool(kinds & {"u8", "i8"}) and not kinds & {"u4", "i4", "nf4", "f4e2m1", "u2"}
+    """True when the IR's constants hold 8-bit integer weights and no 4-bit ones (the weight bytes
+    per format that model_info shows, read once per file version)."""
+    weights = inspect_ir(Path(xml)).weight_bytes
+    return "int8" in weights and "int4" not in weights
 
 
 def chosen(threads: int) -> Choice:
